@@ -1,0 +1,9 @@
+export {
+  ConnectorError,
+  type ConnectorErrorCode,
+  type ConnectorErrorKind,
+  type ConnectorErrorOptions,
+  connectorErrorCodes,
+  isConnectorError,
+  type UpstreamDetail,
+} from './core/errors';

