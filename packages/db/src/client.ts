@@ -58,9 +58,18 @@ export async function pingDatabase(pool: pg.Pool, timeoutMs = 3_000): Promise<Da
     return {
       ok: false,
       latencyMs: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** pg reports a refused connection as an AggregateError with an empty message: name the causes. */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.map(describeError).join('; ');
+  }
+  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
+  return String(error);
 }

@@ -5,6 +5,7 @@ export {
   type Database,
   type DatabaseHealth,
   type DbClient,
+  describeError,
   pingDatabase,
 } from './client';
 export { type EnsureDatabaseOptions, ensureDatabase } from './database';

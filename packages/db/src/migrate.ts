@@ -16,7 +16,9 @@ const JOURNAL = path.join('meta', '_journal.json');
  * portal's server build), found by walking up from the working directory to `packages/db/drizzle`.
  */
 export function migrationsFolder(): string {
-  const beside = fileURLToPath(new URL('../drizzle', import.meta.url));
+  // Built from the module's path rather than `new URL('../drizzle', import.meta.url)`, which
+  // bundlers take for an asset to include.
+  const beside = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'drizzle');
   if (existsSync(path.join(beside, JOURNAL))) return beside;
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'packages', 'db', 'drizzle');

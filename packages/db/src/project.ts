@@ -3,13 +3,13 @@ import path from 'node:path';
 
 /** The monorepo root: the nearest folder at or above `from` whose package.json declares workspaces. */
 export function findProjectRoot(from: string = process.cwd()): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
+  for (let dir = path.resolve(/* turbopackIgnore: true */ from); ; dir = path.dirname(dir)) {
+    const manifest = path.join(/* turbopackIgnore: true */ dir, 'package.json');
     if (existsSync(manifest)) {
       const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { workspaces?: unknown };
       if (parsed.workspaces) return dir;
     }
-    if (path.dirname(dir) === dir) return path.resolve(from);
+    if (path.dirname(dir) === dir) return path.resolve(/* turbopackIgnore: true */ from);
   }
 }
 
