@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@mlc/logger';
@@ -41,10 +42,17 @@ const USER = 'postgres';
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningDatabase> {
   const database = options.database ?? 'mlc';
-  const state = loadOrCreateState(options);
+  const state = await loadOrCreateState(options);
   const url = `postgres://${USER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${database}`;
 
-  if (await canConnect(adminUrl(url))) {
+  const found = await probe(adminUrl(url));
+  if (found === 'auth_failed') {
+    throw new Error(
+      `127.0.0.1:${state.port} is served by another PostgreSQL than the embedded one in ${options.dir} ` +
+        '(it refused our generated password). Stop it, or set DATABASE_URL to use it.',
+    );
+  }
+  if (found === 'ok') {
     await ensureDatabaseExists(url, database);
     options.logger?.info({ port: state.port }, 'reusing the embedded PostgreSQL that is already running');
     return { url, reused: true, stop: async () => undefined };
@@ -97,15 +105,17 @@ function isRoot(): boolean {
   return userInfo().uid === 0;
 }
 
-function loadOrCreateState(options: EmbeddedPostgresOptions): StoredState {
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+async function loadOrCreateState(options: EmbeddedPostgresOptions): Promise<StoredState> {
+  // Folders stay traversable: as root the cluster runs as the `postgres` user, which must reach
+  // its data folder. The password file itself is private (0600).
+  mkdirSync(options.dir, { recursive: true, mode: 0o755 });
   const file = path.join(options.dir, 'embedded.json');
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredState;
     return options.port ? { ...stored, port: options.port } : stored;
   }
   const state: StoredState = {
-    port: options.port ?? DEFAULT_PORT,
+    port: options.port ?? (await firstFreePort(DEFAULT_PORT)),
     password: randomBytes(18).toString('base64url'),
     dataDir: chooseDataDir(path.join(options.dir, 'pgdata'), options.logger),
   };
@@ -115,8 +125,8 @@ function loadOrCreateState(options: EmbeddedPostgresOptions): StoredState {
 
 /**
  * As root the cluster runs as `postgres`, which must be able to reach the data folder. A project
- * checked out under a private home (mode 700) is not reachable; then the cluster goes to a folder
- * of its own under the system temp dir, named after the project path so it is found again.
+ * checked out under a private home (mode 700) is not reachable; then the cluster goes to a new
+ * folder under the system temp dir, recorded in `embedded.json` so it is found again.
  */
 function chooseDataDir(preferred: string, logger?: Logger): string {
   if (!isRoot()) return preferred;
@@ -126,11 +136,8 @@ function chooseDataDir(preferred: string, logger?: Logger): string {
   chownSync(preferred, ids.uid, ids.gid);
   const probe = spawnSync('test', ['-w', preferred], { uid: ids.uid, gid: ids.gid });
   if (probe.status === 0) return preferred;
-  const fallback = path.join(
-    tmpdir(),
-    `ml-connector-pg-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`,
-  );
-  mkdirSync(fallback, { recursive: true });
+  // A fresh folder each time a cluster is created; its path is stored with the credentials.
+  const fallback = mkdtempSync(path.join(tmpdir(), 'ml-connector-pg-'));
   chownSync(fallback, ids.uid, ids.gid);
   logger?.warn(
     { preferred, fallback },
@@ -152,15 +159,29 @@ function postgresIds(): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** The first port from `start` on which nothing listens on 127.0.0.1. */
+async function firstFreePort(start: number): Promise<number> {
+  for (let port = start; port < start + 50; port += 1) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port for the embedded PostgreSQL between ${start} and ${start + 49}`);
+}
+
+/** Whether our server answers at `url`: up, not there, or someone else's (our password refused). */
+async function probe(url: string): Promise<'ok' | 'down' | 'auth_failed'> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('select 1');
-    return true;
-  } catch {
-    return false;
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code === '28P01' ? 'auth_failed' : 'down';
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -64,7 +64,7 @@ export function loadKeyring(options: LoadKeyringOptions): Keyring {
   }
   const file = path.join(options.devKeyDir, 'encryption.key');
   if (!existsSync(file)) {
-    mkdirSync(options.devKeyDir, { recursive: true, mode: 0o700 });
+    mkdirSync(options.devKeyDir, { recursive: true });
     try {
       writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
