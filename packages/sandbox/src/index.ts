@@ -1,1 +1,49 @@
+export {
+  type RequestContext,
+  type SandboxApp,
+  type SimulatorService,
+  TokenRejectedError,
+  type TokenRejection,
+  type TokenVerifier,
+  type VerifiedToken,
+} from './core/contracts';
 export { type SandboxDescriptor, sandboxDescriptorSchema } from './descriptor';
+export {
+  AadError,
+  type AadErrorBody,
+  createEntraService,
+  createTokenVerifier,
+  describeSandbox,
+  type EntraApp,
+  type EntraService,
+  type EntraServiceOptions,
+  entraFaultBodies,
+  MAIN_APP_NAME,
+  MISCONFIGURED_APP_NAME,
+  type TokenVerifierOptions,
+} from './entra';
+export type { CountersSnapshot, RequestCount } from './host/counters';
+export { ServiceDirectory } from './host/directory';
+export { SandboxStartError, SandboxStateError } from './host/errors';
+export {
+  dataverseFaultBodies,
+  type FaultBodies,
+  type FaultResponse,
+  genericFaultBodies,
+} from './host/fault-bodies';
+export {
+  type FaultConfig,
+  type FaultInput,
+  FaultStore,
+  faultInputSchema,
+  type ServiceName,
+} from './host/faults';
+export {
+  type RunningSandbox,
+  type SandboxUrls,
+  type ServiceRegistration,
+  type StartSandboxOptions,
+  startSandbox,
+} from './host/sandbox';
+export { defaultStateDir } from './host/state-dir';
+export { ensureTlsMaterial, type TlsMaterial } from './host/tls';

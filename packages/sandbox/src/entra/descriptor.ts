@@ -1,0 +1,25 @@
+import type { SandboxDescriptor } from '../descriptor';
+import type { SandboxUrls } from '../host/sandbox';
+import type { EntraService } from './service';
+
+/**
+ * The `sandbox.json` parts other than `caCertPath`: Entra's authority host and tenant, and the
+ * Dataverse URL with the main app's credentials (F&O is added by the F&O simulator).
+ */
+export function describeSandbox(
+  entra: EntraService,
+  urls: SandboxUrls,
+): Omit<SandboxDescriptor, 'caCertPath'> {
+  const main = entra.mainApp();
+  if (!urls.entra || !urls.dataverse) {
+    throw new Error('sandbox.json needs the Entra ID and Dataverse simulators to be listening');
+  }
+  return {
+    entra: { authorityHost: urls.entra, tenantId: entra.tenantId },
+    sales: {
+      url: urls.dataverse,
+      clientId: main.clientId,
+      clientSecret: main.clientSecret,
+    },
+  };
+}
