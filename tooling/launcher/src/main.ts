@@ -11,6 +11,7 @@ const logger = createLogger({ name: 'launcher', level: process.env['LOG_LEVEL'] 
 const ports = {
   portal: Number(process.env['PORT'] ?? 3000),
   worker: Number(process.env['WORKER_HEALTH_PORT'] ?? 3001),
+  sandboxEntra: Number(process.env['SANDBOX_ENTRA_PORT'] ?? 4401),
 };
 
 const database = await ensureDatabase({ databaseUrl: process.env['DATABASE_URL'], logger });
@@ -55,6 +56,7 @@ try {
         `  portal   http://localhost:${ports.portal}`,
         `  health   http://localhost:${ports.portal}/api/health`,
         `  worker   http://127.0.0.1:${ports.worker}/health`,
+        `  sandbox  https://127.0.0.1:${ports.sandboxEntra} (simulators; descriptor in .sandbox/sandbox.json)`,
         `  database postgres://${db.host}${db.pathname}${process.env['DATABASE_URL'] ? '' : ' (embedded, data in .data/)'}`,
         'Press Ctrl-C to stop.',
         '',

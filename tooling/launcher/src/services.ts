@@ -4,16 +4,27 @@ import type { ServiceSpec } from './supervisor';
 export interface ProductPorts {
   portal: number;
   worker: number;
+  /** Entra ID simulator; the other simulators follow on the next ports (see the sandbox README). */
+  sandboxEntra: number;
 }
 
 /**
- * The processes of the product, in the order they start. A new process (the sandbox, a second
- * worker) is one more entry here.
+ * The processes of the product. A new process (a second worker, another simulator) is one more
+ * entry here. The sandbox (local simulators of Entra ID, Dataverse and F&O) runs with the product so
+ * it can be tried before connecting real environments.
  */
 export function productServices(root: string, databaseUrl: string, ports: ProductPorts): ServiceSpec[] {
   const env = { ...process.env, DATABASE_URL: databaseUrl, NEXT_TELEMETRY_DISABLED: '1' };
   const tsx = ['--import', 'tsx'];
   return [
+    {
+      name: 'sandbox',
+      command: process.execPath,
+      args: [...tsx, 'src/main.ts'],
+      cwd: path.join(root, 'packages', 'sandbox'),
+      env,
+      readyPort: ports.sandboxEntra,
+    },
     {
       name: 'worker',
       command: process.execPath,

@@ -33,6 +33,25 @@ describe('supervise', () => {
     for (const spec of specs) await expect(fetch(spec.healthUrl ?? '')).rejects.toThrow();
   });
 
+  it('counts a service without an HTTP health check as up once its port accepts connections', async () => {
+    const tcpPort = port();
+    const supervisor = supervise(
+      [
+        {
+          name: 'tls-only',
+          command: process.execPath,
+          args: ['-e', `require('node:net').createServer((s) => s.end()).listen(${tcpPort}, '127.0.0.1')`],
+          cwd: process.cwd(),
+          env: process.env,
+          readyPort: tcpPort,
+        },
+      ],
+      logger,
+    );
+    await supervisor.ready(15_000);
+    await supervisor.stop(5_000);
+  });
+
   it('reports a service that dies on its own', async () => {
     const supervisor = supervise(
       [

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import type { Logger } from '@mlc/logger';
 
 export interface ServiceSpec {
@@ -9,6 +10,8 @@ export interface ServiceSpec {
   env: NodeJS.ProcessEnv;
   /** Polled until it answers 2xx; the service counts as up from then on. */
   healthUrl?: string;
+  /** For a service without a plain-HTTP health check (the HTTPS sandbox): up once it accepts TCP. */
+  readyPort?: number;
 }
 
 export interface Supervisor {
@@ -62,16 +65,18 @@ export function supervise(services: ServiceSpec[], logger: Logger): Supervisor {
     async ready(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const waits = services
-        .filter((service) => service.healthUrl)
+        .filter((service) => service.healthUrl || service.readyPort)
         .map(async (service) => {
+          const where = service.healthUrl ?? `127.0.0.1:${service.readyPort}`;
           while (Date.now() < deadline) {
             if (!children.has(service.name)) throw new Error(`${service.name} exited before it was ready`);
-            if (await answers(service.healthUrl ?? '')) return;
+            const up = service.healthUrl
+              ? await answers(service.healthUrl)
+              : await accepts(service.readyPort ?? 0);
+            if (up) return;
             await new Promise((resolve) => setTimeout(resolve, 500));
           }
-          throw new Error(
-            `${service.name} was not healthy at ${service.healthUrl} within ${timeoutMs / 1000} s`,
-          );
+          throw new Error(`${service.name} was not ready at ${where} within ${timeoutMs / 1000} s`);
         });
       await Promise.all(waits);
     },
@@ -105,4 +110,20 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
