@@ -9,11 +9,19 @@ export const connectorErrorCodes = {
   app_user_missing: { kind: 'configuration', retryable: false },
   forbidden: { kind: 'configuration', retryable: false },
   invalid_config: { kind: 'configuration', retryable: false },
+  /** The server's TLS certificate is not trusted (wrong CA, interception proxy, wrong host name). */
+  tls_untrusted: { kind: 'configuration', retryable: false },
   not_found: { kind: 'system', retryable: false },
   throttled: { kind: 'system', retryable: true },
   upstream_unavailable: { kind: 'system', retryable: true },
+  /**
+   * A non-idempotent request (POST) may or may not have been applied: the connection dropped or
+   * timed out after it was sent. Never resend blindly: look the record up by its natural key first.
+   */
   outcome_unknown: { kind: 'system', retryable: false },
   validation_failed: { kind: 'system', retryable: false },
+  /** 409/412: the record changed since it was read, or a create-only write found it already there. */
+  conflict: { kind: 'system', retryable: false },
   schema_mismatch: { kind: 'system', retryable: false },
 } as const satisfies Record<string, { kind: 'configuration' | 'system'; retryable: boolean }>;
 
@@ -29,6 +37,13 @@ export interface UpstreamDetail {
   message?: string;
   /** Request id for the service's support (`x-ms-service-request-id`, `ms-dyn-aid`). */
   requestId?: string;
+  /** F&O Infolog lines, split out of the message (`Warning: ...; Error: ...`). */
+  infolog?: readonly InfologEntry[];
+}
+
+export interface InfologEntry {
+  level: 'Info' | 'Warning' | 'Error';
+  text: string;
 }
 
 export interface ConnectorErrorOptions {

@@ -1,0 +1,169 @@
+import type { z } from 'zod';
+import { schemaMismatch } from '../http/errors';
+import type { ConnectorContext } from './context';
+import type { AnyConnector, PingCheck, RecordOutcome, SourcePage } from './define';
+import { ConnectorError, isConnectorError } from './errors';
+
+/**
+ * The plugin host: how the worker and the portal call a connector without knowing which one it
+ * is. Everything that crosses the boundary is parsed here (config, stored checkpoints, records in
+ * both directions), so a connector only ever sees data that fits its schemas.
+ */
+
+export function parseConfig(connector: AnyConnector, raw: unknown): unknown {
+  const parsed = connector.configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new ConnectorError(
+    'invalid_config',
+    `The ${connector.displayName} configuration is not valid: ${issues(parsed.error)}`,
+    {
+      remedy: 'Open the connection settings and correct the fields named in the message.',
+    },
+  );
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function streamOf<T>(streams: Record<string, T>, stream: string, connector: AnyConnector, what: string): T {
+  const found = Object.hasOwn(streams, stream) ? streams[stream] : undefined;
+  if (!found) {
+    throw new ConnectorError('invalid_config', `${connector.displayName} has no ${what} "${stream}".`);
+  }
+  return found;
+}
+
+/**
+ * Reads one stream: the stored checkpoint is parsed first (`undefined` starts from scratch), and
+ * every page's records and checkpoint are checked with the stream's schemas before they reach the
+ * caller.
+ */
+export async function* readStream(
+  connector: AnyConnector,
+  stream: string,
+  ctx: ConnectorContext,
+  rawConfig: unknown,
+  rawCheckpoint: unknown,
+): AsyncGenerator<SourcePage<unknown, unknown>> {
+  const source = streamOf(connector.sources, stream, connector, 'source');
+  const config = parseConfig(connector, rawConfig);
+  let checkpoint: unknown;
+  if (rawCheckpoint !== undefined && rawCheckpoint !== null) {
+    const parsed = source.checkpointSchema.safeParse(rawCheckpoint);
+    if (!parsed.success)
+      throw schemaMismatch(`The stored checkpoint of ${connector.id}/${stream}`, parsed.error);
+    checkpoint = parsed.data;
+  }
+  for await (const page of source.read(ctx, config, checkpoint)) {
+    const records = page.records.map((record, index) => {
+      const parsed = source.recordSchema.safeParse(record);
+      if (!parsed.success)
+        throw schemaMismatch(`Record ${index} read from ${connector.id}/${stream}`, parsed.error);
+      return parsed.data;
+    });
+    const next = source.checkpointSchema.safeParse(page.checkpoint);
+    if (!next.success) throw schemaMismatch(`The checkpoint from ${connector.id}/${stream}`, next.error);
+    yield { records, checkpoint: next.data };
+  }
+}
+
+/**
+ * Writes records to one sink and returns one outcome per input record, in input order. Records
+ * that do not fit the sink's schema fail with `validation_failed` without being sent.
+ */
+export async function writeStream(
+  connector: AnyConnector,
+  stream: string,
+  ctx: ConnectorContext,
+  rawConfig: unknown,
+  records: readonly unknown[],
+): Promise<RecordOutcome[]> {
+  const sink = streamOf(connector.sinks, stream, connector, 'sink');
+  const config = parseConfig(connector, rawConfig);
+  const outcomes: (RecordOutcome | undefined)[] = new Array(records.length).fill(undefined);
+  const valid: unknown[] = [];
+  const positions: number[] = [];
+  records.forEach((record, index) => {
+    const parsed = sink.recordSchema.safeParse(record);
+    if (parsed.success) {
+      valid.push(parsed.data);
+      positions.push(index);
+    } else {
+      outcomes[index] = {
+        ok: false,
+        error: new ConnectorError(
+          'validation_failed',
+          `Record ${index} for ${connector.id}/${stream} is not valid: ${issues(parsed.error)}`,
+        ),
+      };
+    }
+  });
+  if (valid.length > 0) {
+    const written = await sink.write(ctx, config, valid);
+    if (written.length !== valid.length) {
+      throw new ConnectorError(
+        'schema_mismatch',
+        `${connector.id}/${stream} returned ${written.length} outcomes for ${valid.length} records.`,
+      );
+    }
+    written.forEach((outcome, i) => {
+      const position = positions[i];
+      if (position !== undefined) outcomes[position] = outcome;
+    });
+  }
+  return outcomes.map(
+    (outcome, index) =>
+      outcome ?? {
+        ok: false,
+        error: new ConnectorError('schema_mismatch', `No outcome for record ${index}.`),
+      },
+  );
+}
+
+/**
+ * Runs the connector's diagnostics. Never throws: an invalid configuration or a failing ping
+ * becomes a failed check with its remedy, which is what the portal shows.
+ */
+export async function runPing(
+  connector: AnyConnector,
+  ctx: ConnectorContext,
+  rawConfig: unknown,
+): Promise<PingCheck[]> {
+  let config: unknown;
+  try {
+    config = parseConfig(connector, rawConfig);
+  } catch (error) {
+    return [checkFromError('configuration', error)];
+  }
+  try {
+    return await connector.ping(ctx, config);
+  } catch (error) {
+    return [checkFromError('ping', error)];
+  }
+}
+
+function checkFromError(name: string, error: unknown): PingCheck {
+  if (isConnectorError(error)) {
+    return {
+      name,
+      ok: false,
+      detail: error.upstream?.message ? `${error.message} (${error.upstream.message})` : error.message,
+      ...(error.remedy ? { remedy: error.remedy } : {}),
+    };
+  }
+  return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+}
+
+/** Parses a pushed body with one of the connector's parsers. */
+export function parseEvent(
+  connector: AnyConnector,
+  parser: string,
+  body: unknown,
+  headers: Readonly<Record<string, string | undefined>> = {},
+): unknown {
+  return streamOf(connector.parsers, parser, connector, 'parser')(body, headers);
+}

@@ -1,0 +1,199 @@
+import { type Clock, systemClock } from '../core/clock';
+
+/**
+ * Throttle budget: one per environment host, shared by every flow of a connection, so that all of
+ * them together stay inside the service-protection limits (Dataverse and F&O: 52 concurrent
+ * requests and 6000 requests per 300 s per user, documented defaults) instead of each flow
+ * spending the whole allowance on its own.
+ *
+ * - `maxConcurrency`: requests in flight at once.
+ * - `rate`: at most `requests` grants in any sliding window of `windowMs`.
+ * - Priorities: `live` (an order a person is waiting for) goes before `normal`, which goes before
+ *   `backfill` (catalog loads). FIFO within a priority.
+ * - `pauseUntil(t)`: after a 429 nobody gets a grant before `t`, whichever flow asks: the service
+ *   counts every request from our app user, so an early request from another flow would only
+ *   lengthen the penalty.
+ */
+export type Priority = 'live' | 'normal' | 'backfill';
+
+export const priorities: readonly Priority[] = ['live', 'normal', 'backfill'];
+
+export interface BudgetOptions {
+  /** Requests in flight at once; default 8. */
+  maxConcurrency?: number;
+  /** Sliding-window rate; default 5000 requests per 300 s (headroom under the documented 6000). */
+  rate?: { requests: number; windowMs: number } | null;
+}
+
+export interface BudgetLease {
+  /** Gives the slot back; safe to call more than once. */
+  release(): void;
+}
+
+export interface BudgetStats {
+  active: number;
+  queued: Record<Priority, number>;
+  pausedUntil: number | undefined;
+}
+
+interface Waiter {
+  resolve: (lease: BudgetLease) => void;
+  reject: (reason: unknown) => void;
+  detach: () => void;
+}
+
+export const defaultBudgetOptions = {
+  maxConcurrency: 8,
+  rate: { requests: 5000, windowMs: 300_000 },
+} as const;
+
+export class ThrottleBudget {
+  readonly maxConcurrency: number;
+  readonly rate: { requests: number; windowMs: number } | null;
+  private active = 0;
+  private readonly queues: Record<Priority, Waiter[]> = { live: [], normal: [], backfill: [] };
+  /** Grant times inside the current window, oldest first. */
+  private grants: number[] = [];
+  private paused: number | undefined;
+  private wakeAt: number | undefined;
+
+  constructor(
+    options: BudgetOptions = {},
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.maxConcurrency = Math.max(1, options.maxConcurrency ?? defaultBudgetOptions.maxConcurrency);
+    this.rate = options.rate === undefined ? { ...defaultBudgetOptions.rate } : options.rate;
+  }
+
+  /** Waits for a slot. Rejects with the signal's reason when the caller gives up first. */
+  acquire(priority: Priority = 'normal', signal?: AbortSignal): Promise<BudgetLease> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<BudgetLease>((resolve, reject) => {
+      const queue = this.queues[priority];
+      const onAbort = () => {
+        const index = queue.indexOf(waiter);
+        if (index >= 0) queue.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** No grant before `until` (epoch ms). Extends an existing pause, never shortens it. */
+  pauseUntil(until: number): void {
+    if (this.paused === undefined || until > this.paused) this.paused = until;
+    this.pump();
+  }
+
+  get pausedUntil(): number | undefined {
+    return this.paused !== undefined && this.paused > this.clock.now() ? this.paused : undefined;
+  }
+
+  stats(): BudgetStats {
+    return {
+      active: this.active,
+      queued: {
+        live: this.queues.live.length,
+        normal: this.queues.normal.length,
+        backfill: this.queues.backfill.length,
+      },
+      pausedUntil: this.pausedUntil,
+    };
+  }
+
+  private pump(): void {
+    for (;;) {
+      const waiter = this.peek();
+      if (!waiter) return;
+      const now = this.clock.now();
+      if (this.paused !== undefined) {
+        if (now < this.paused) {
+          this.scheduleWake(this.paused);
+          return;
+        }
+        this.paused = undefined;
+      }
+      if (this.active >= this.maxConcurrency) return; // a release pumps again
+      if (this.rate) {
+        const windowStart = now - this.rate.windowMs;
+        while (this.grants.length > 0 && (this.grants[0] ?? 0) <= windowStart) this.grants.shift();
+        if (this.grants.length >= this.rate.requests) {
+          this.scheduleWake((this.grants[0] ?? now) + this.rate.windowMs);
+          return;
+        }
+        this.grants.push(now);
+      }
+      this.take();
+      this.active++;
+      waiter.detach();
+      let released = false;
+      waiter.resolve({
+        release: () => {
+          if (released) return;
+          released = true;
+          this.active--;
+          this.pump();
+        },
+      });
+    }
+  }
+
+  private peek(): Waiter | undefined {
+    for (const priority of priorities) {
+      const waiter = this.queues[priority][0];
+      if (waiter) return waiter;
+    }
+    return undefined;
+  }
+
+  private take(): void {
+    for (const priority of priorities) {
+      if (this.queues[priority].length > 0) {
+        this.queues[priority].shift();
+        return;
+      }
+    }
+  }
+
+  /** Arms one timer for the earliest moment the queue can move again. */
+  private scheduleWake(at: number): void {
+    if (this.wakeAt !== undefined && this.wakeAt <= at) return;
+    this.wakeAt = at;
+    const wait = Math.max(0, at - this.clock.now());
+    this.clock.sleep(wait).then(
+      () => {
+        if (this.wakeAt === at) this.wakeAt = undefined;
+        this.pump();
+      },
+      () => undefined,
+    );
+  }
+}
+
+/** The budgets of one connection: one per environment host, created on first use. */
+export class BudgetRegistry {
+  private readonly budgets = new Map<string, ThrottleBudget>();
+
+  constructor(
+    private readonly options: { defaults?: BudgetOptions; perHost?: Record<string, BudgetOptions> } = {},
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** `host` is `hostname[:port]`, compared case-insensitively. */
+  forHost(host: string): ThrottleBudget {
+    const key = host.toLowerCase();
+    let budget = this.budgets.get(key);
+    if (!budget) {
+      budget = new ThrottleBudget({ ...this.options.defaults, ...this.options.perHost?.[key] }, this.clock);
+      this.budgets.set(key, budget);
+    }
+    return budget;
+  }
+}
