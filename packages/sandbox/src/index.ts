@@ -7,6 +7,17 @@ export {
   type TokenVerifier,
   type VerifiedToken,
 } from './core/contracts';
+export {
+  applicationUserId,
+  createDataverseService,
+  DataverseError,
+  type DataverseService,
+  type DataverseServiceOptions,
+  type DataverseStats,
+  DEFAULT_SEED as DATAVERSE_DEFAULT_SEED,
+  type SeedFacts as DataverseSeedFacts,
+  seedFacts as dataverseSeedFacts,
+} from './dataverse';
 export { type SandboxDescriptor, sandboxDescriptorSchema } from './descriptor';
 export {
   AadError,

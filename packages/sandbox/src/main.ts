@@ -2,12 +2,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@mlc/logger';
-import type { SimulatorService } from './core/contracts';
+import { createDataverseService } from './dataverse/index';
 import { createEntraService, createTokenVerifier, describeSandbox } from './entra';
 import { parseEnv } from './env';
 import { ServiceDirectory } from './host/directory';
 import { FaultStore } from './host/faults';
-import { sendJson } from './host/http';
 import { startSandbox } from './host/sandbox';
 import { defaultStateDir, findRepoRoot } from './host/state-dir';
 
@@ -40,8 +39,17 @@ try {
     faults,
     service: 'dataverse',
   });
-  // TODO(integrator): replace with `createDataverseService({ stateDir, verifier, apps: entra.apps, faults, directory, logger })` from './dataverse/index'.
-  const dataverse = temporaryDataverseStub(verifier);
+  const dataverse = createDataverseService({
+    stateDir,
+    verifier,
+    apps: () => entra.apps(),
+    logger: logger.child({ service: 'dataverse' }),
+    authority: {
+      host: () => directory.url('entra') ?? 'https://login.microsoftonline.com',
+      tenantId: entra.tenantId,
+    },
+    fresh: args.reset,
+  });
 
   const sandbox = await startSandbox({
     stateDir,
@@ -82,34 +90,4 @@ try {
 function displayPath(file: string): string {
   const relative = path.relative(findRepoRoot(process.cwd()), file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
-}
-
-/**
- * Stand-in until the Dataverse simulator is wired: answers WhoAmI for a valid token so the whole
- * chain (Entra token, TLS, audience check) can be exercised. Everything else is 404.
- */
-function temporaryDataverseStub(verifier: ReturnType<typeof createTokenVerifier>): SimulatorService {
-  return {
-    name: 'dataverse',
-    async handle(req, _body, res, ctx) {
-      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      try {
-        const verified = await verifier.verify(token, ctx.origin);
-        ctx.clientId = verified.appId;
-      } catch {
-        res.writeHead(401, { 'WWW-Authenticate': 'Bearer' }).end();
-        return;
-      }
-      const pathname = new URL(req.url ?? '/', ctx.origin).pathname;
-      if (/^\/api\/data\/v9\.2\/WhoAmI(\(\))?$/.test(pathname)) {
-        ctx.entitySet = 'WhoAmI';
-        sendJson(res, 200, { note: 'temporary stub until the Dataverse simulator is wired' });
-        return;
-      }
-      sendJson(res, 404, { error: { code: '0x80060888', message: 'stub: not implemented' } });
-    },
-    async reset() {},
-    async flush() {},
-    async close() {},
-  };
 }
