@@ -33,6 +33,25 @@ export {
   MISCONFIGURED_APP_NAME,
   type TokenVerifierOptions,
 } from './entra';
+export {
+  type ChangeListener as FnoChangeListener,
+  createFnoService,
+  DEFAULT_COLD_START_MS as FNO_DEFAULT_COLD_START_MS,
+  DEFAULT_MAX_PAGE_SIZE as FNO_DEFAULT_MAX_PAGE_SIZE,
+  DEFAULT_PRODUCTS as FNO_DEFAULT_PRODUCTS,
+  DEFAULT_SEED as FNO_DEFAULT_SEED,
+  type EntityChange as FnoEntityChange,
+  FnoError,
+  type FnoService,
+  type FnoServiceOptions,
+  type FnoUser,
+  fnoFaultBodies,
+  MAX_PRODUCTS as FNO_MAX_PRODUCTS,
+  type ManualNumbers as FnoManualNumbers,
+  type RequestGate as FnoRequestGate,
+  SEED_FACTS as FNO_SEED_FACTS,
+  type ThrottleDecision as FnoThrottleDecision,
+} from './fno';
 export type { CountersSnapshot, RequestCount } from './host/counters';
 export { ServiceDirectory } from './host/directory';
 export { SandboxStartError, SandboxStateError } from './host/errors';

@@ -5,6 +5,7 @@ import { createLogger } from '@mlc/logger';
 import { createDataverseService } from './dataverse/index';
 import { createEntraService, createTokenVerifier, describeSandbox } from './entra';
 import { parseEnv } from './env';
+import { createFnoService, fnoFaultBodies } from './fno/index';
 import { ServiceDirectory } from './host/directory';
 import { FaultStore } from './host/faults';
 import { startSandbox } from './host/sandbox';
@@ -51,6 +52,13 @@ try {
     fresh: args.reset,
   });
 
+  const fno = await createFnoService({
+    stateDir,
+    verifier: createTokenVerifier({ jwks: entra.jwks(), tenantId: entra.tenantId, faults, service: 'fno' }),
+    apps: () => entra.apps(),
+    logger: logger.child({ service: 'fno' }),
+  });
+
   const sandbox = await startSandbox({
     stateDir,
     reset: args.reset,
@@ -60,8 +68,9 @@ try {
     services: [
       { service: entra, port: env.SANDBOX_ENTRA_PORT },
       { service: dataverse, port: env.SANDBOX_DATAVERSE_PORT },
+      { service: fno, port: env.SANDBOX_FNO_PORT, faultBodies: fnoFaultBodies },
     ],
-    describe: (urls) => describeSandbox(entra, urls),
+    describe: (urls) => describeSandbox(entra, urls, fno.legalEntities()),
   });
 
   const shutdown = (signal: NodeJS.Signals) => {
@@ -79,7 +88,8 @@ try {
 
   const descriptor = displayPath(sandbox.descriptorPath ?? '');
   process.stdout.write(
-    `sandbox ready: entra ${sandbox.urls.entra}, dataverse ${sandbox.urls.dataverse} (descriptor: ${descriptor})\n`,
+    `sandbox ready: entra ${sandbox.urls.entra}, dataverse ${sandbox.urls.dataverse}, fno ${sandbox.urls.fno} ` +
+      `(descriptor: ${descriptor})\n`,
   );
 } catch (error) {
   logger.fatal({ err: error }, 'sandbox failed to start');

@@ -54,17 +54,19 @@ describe('npm run sandbox', () => {
     try {
       const first = await startCli(['--state-dir', state.dir]);
       const match =
-        /^sandbox ready: entra (https:\/\/127\.0\.0\.1:\d+), dataverse (https:\/\/127\.0\.0\.1:\d+) \(descriptor: (.+)\)$/.exec(
+        /^sandbox ready: entra (https:\/\/127\.0\.0\.1:\d+), dataverse (https:\/\/127\.0\.0\.1:\d+), fno (https:\/\/127\.0\.0\.1:\d+) \(descriptor: (.+)\)$/.exec(
           first.readyLine,
         );
       expect(match, first.readyLine).not.toBeNull();
-      expect(match?.[3]).toBe(path.join(state.dir, 'sandbox.json'));
+      expect(match?.[4]).toBe(path.join(state.dir, 'sandbox.json'));
 
       const descriptor = sandboxDescriptorSchema.parse(
         JSON.parse(await readFile(path.join(state.dir, 'sandbox.json'), 'utf8')),
       );
       expect(descriptor.entra.authorityHost).toBe(match?.[1]);
       expect(descriptor.sales.url).toBe(match?.[2]);
+      expect(descriptor.fno).toMatchObject({ url: match?.[3], clientId: descriptor.sales.clientId });
+      expect(descriptor.fno?.legalEntities).toEqual(expect.arrayContaining(['usmf', 'demf']));
 
       const client = sandboxClient(await readFile(descriptor.caCertPath, 'utf8'));
       try {

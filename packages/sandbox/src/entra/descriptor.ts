@@ -4,11 +4,13 @@ import type { EntraService } from './service';
 
 /**
  * The `sandbox.json` parts other than `caCertPath`: Entra's authority host and tenant, and the
- * Dataverse URL with the main app's credentials (F&O is added by the F&O simulator).
+ * Dataverse and F&O URLs with the main app's credentials (the same app is registered on both
+ * sides), and F&O's legal entities.
  */
 export function describeSandbox(
   entra: EntraService,
   urls: SandboxUrls,
+  fnoLegalEntities: readonly string[] = [],
 ): Omit<SandboxDescriptor, 'caCertPath'> {
   const main = entra.mainApp();
   if (!urls.entra || !urls.dataverse) {
@@ -21,5 +23,15 @@ export function describeSandbox(
       clientId: main.clientId,
       clientSecret: main.clientSecret,
     },
+    ...(urls.fno
+      ? {
+          fno: {
+            url: urls.fno,
+            clientId: main.clientId,
+            clientSecret: main.clientSecret,
+            legalEntities: [...fnoLegalEntities],
+          },
+        }
+      : {}),
   };
 }
