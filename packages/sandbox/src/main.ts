@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@mlc/logger';
-import { createDataverseService } from './dataverse/index';
+import { createDataverseService, createServiceProtection } from './dataverse/index';
 import { createEntraService, createTokenVerifier, describeSandbox } from './entra';
 import { parseEnv } from './env';
 import { createFnoService, fnoFaultBodies } from './fno/index';
@@ -50,6 +50,7 @@ try {
       tenantId: entra.tenantId,
     },
     fresh: args.reset,
+    serviceProtection: createServiceProtection(),
   });
 
   const fno = await createFnoService({

@@ -29,6 +29,14 @@ export const ErrorCode = {
   expiredVersionStamp: '0x80044352',
   /** The caller's app is not an application user of the org (UNCONFIRMED). */
   notOrgMember: '0x80072560',
+  /** SdkEntityDoesNotSupportMessage: a message the table does not offer (e.g. CreateMultiple). */
+  sdkEntityDoesNotSupportMessage: '0x80040800',
+  /** Service protection: requests per window (ThrottlingBurstRequestLimitExceededError). */
+  throttlingRequests: '0x80072322',
+  /** Service protection: combined execution time per window (ThrottlingTimeExceededError). */
+  throttlingExecutionTime: '0x80072321',
+  /** Service protection: concurrent requests (ThrottlingConcurrencyLimitExceededError). */
+  throttlingConcurrency: '0x80072326',
   /** Sandbox feature not built yet: no real counterpart. */
   notImplemented: '',
   /** No code: the 401 challenge has no body at all. */

@@ -2,8 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@mlc/logger';
 import { z } from 'zod';
 import type { RequestContext, SandboxApp, SimulatorService, TokenVerifier } from '../core/contracts';
+import { arrivalOf } from '../host/arrival';
+import { actionSalesMessages } from './actions/close';
+import { handleActivityControl } from './activity/control';
+import { createActivityGenerator } from './activity/generator';
 import { DataverseError, ErrorCode, errors } from './errors';
-import { type ServiceProtection, unlimited } from './extensions/service-protection';
+import type { ServiceProtection } from './extensions/service-protection';
 import { attachWebhooks } from './extensions/webhooks';
 import { type Authority, resolveCaller, verifyBearer } from './http/auth';
 import { parsePrefer } from './http/prefer';
@@ -11,6 +15,8 @@ import { sendError, sendJson } from './http/respond';
 import { resourceName, routeRequest } from './http/router';
 import { RequestScope, type ServiceState } from './http/scope';
 import { parseApiPath } from './http/url';
+import { handleLimitsControl } from './limits/control';
+import { createServiceProtection, isConfigurableProtection } from './limits/protection';
 import { metadata } from './metadata/registry';
 import { syncApplicationUsers } from './seed/app-users';
 import { buildSeed, DEFAULT_SEED, type SeedSize, seedFacts } from './seed/seed';
@@ -18,6 +24,7 @@ import { AnnotationFilter } from './serialize/annotations';
 import { AlternateKeys } from './store/alternate-keys';
 import { SnapshotStore } from './store/persistence';
 import type { Store } from './store/store';
+import type { WebhookOptions } from './webhooks/dispatcher';
 
 export interface DataverseServiceOptions {
   /** State lives in `<stateDir>/dataverse/`. */
@@ -45,8 +52,13 @@ export interface DataverseServiceOptions {
   keyActivationDelayMs?: number;
   /** Start from the seed even if a snapshot exists (`npm run sandbox -- --reset`). */
   fresh?: boolean;
-  /** Service protection limits (hook; default: unlimited). */
+  /**
+   * Service protection limits (`createServiceProtection`; default: one with the limits switched
+   * off, which `PUT /_sandbox/limits` can switch on).
+   */
   serviceProtection?: ServiceProtection;
+  /** Webhook delivery: timeout (60 s), retry delay, extra CA (PEM), loopback trust, size limit. */
+  webhooks?: WebhookOptions;
 }
 
 export interface DataverseStats {
@@ -79,11 +91,19 @@ const seedBodySchema = z.object({
 export function createDataverseService(options: DataverseServiceOptions): DataverseService {
   const now = options.now ?? (() => new Date());
   const snapshots = new SnapshotStore(options.stateDir);
-  const protection = options.serviceProtection ?? unlimited;
+  const protection = options.serviceProtection ?? createServiceProtection({ enabled: false });
   let seedNumber = options.seed ?? DEFAULT_SEED;
   let extraProducts = options.extraProducts ?? 0;
   let state: ServiceState | undefined;
   let detach: () => void = () => undefined;
+  const activity = createActivityGenerator({
+    state: () => state,
+    sales: actionSalesMessages,
+    logger: options.logger,
+    now,
+  });
+  /** The origin requests came in on: the org host webhooks name when `orgUrl` is not set. */
+  let lastOrigin = 'https://localhost';
 
   const install = (store: Store): void => {
     detach();
@@ -95,7 +115,11 @@ export function createDataverseService(options: DataverseServiceOptions): Datave
     };
     store.transaction(() => syncApplicationUsers(store, options.apps(), actor));
     state = { store, keys: new AlternateKeys(store, now, options.keyActivationDelayMs ?? 2000), facts };
-    detach = attachWebhooks(store, options.logger);
+    detach = attachWebhooks(store, options.logger, {
+      ...options.webhooks,
+      organizationHost: () => new URL(options.orgUrl ?? lastOrigin).host,
+      now,
+    });
   };
 
   const seeded = (): Store => {
@@ -151,6 +175,7 @@ export function createDataverseService(options: DataverseServiceOptions): Datave
       try {
         await live();
         const url = new URL(req.url ?? '/', ctx.origin);
+        lastOrigin = url.origin;
         const prefer = parsePrefer(req.headers);
         annotations = prefer.annotations;
         const path = parseApiPath(url.pathname);
@@ -167,7 +192,8 @@ export function createDataverseService(options: DataverseServiceOptions): Datave
         if (!path) throw errors.resourceNotFound(url.pathname.replace(/^\//, ''));
         const serviceRoot = `${url.origin}/api/data/${path.version}/`;
         const scope = new RequestScope(req, res, body, ctx, url, serviceRoot, prefer, caller, current, now);
-        const admission = protection.admit(caller.actor.userId);
+        const admission = protection.admit(caller.actor.userId, { arrivedAt: arrivalOf(req) });
+        for (const [header, value] of Object.entries(admission.headers ?? {})) res.setHeader(header, value);
         try {
           routeRequest(scope, path);
         } finally {
@@ -221,11 +247,21 @@ export function createDataverseService(options: DataverseServiceOptions): Datave
         sendJson(res, 200, { ...(await stats()) }, {});
         return true;
       }
+      if (route === 'limits') {
+        handleLimitsControl(protection, method, body, res);
+        return true;
+      }
+      if (route === 'activity') {
+        handleActivityControl(activity, method, body, res);
+        return true;
+      }
       return false;
     },
 
     async reset(): Promise<void> {
       await live();
+      activity.stop();
+      if (isConfigurableProtection(protection)) protection.reset();
       install(seeded());
     },
 
@@ -248,6 +284,7 @@ export function createDataverseService(options: DataverseServiceOptions): Datave
     },
 
     async close(): Promise<void> {
+      activity.stop();
       await loading.catch(() => undefined);
       if (state) await snapshots.flush(state.store);
       detach();

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, withContext } from '@mlc/logger';
 import type { RequestContext, SimulatorService } from '../core/contracts';
+import { markArrival } from './arrival';
 import { BodyTooLargeError, readBody } from './body';
 import { identifyClient } from './client-identity';
 import { handleControl, isControlPath } from './control';
@@ -75,6 +76,7 @@ function bind(server: Server, options: ListenerOptions): Promise<number> {
 async function serve(req: IncomingMessage, res: ServerResponse, options: ListenerOptions): Promise<void> {
   const { service, counters, now } = options;
   const arrivedAt = now();
+  markArrival(req, arrivedAt);
   const requestId = randomUUID();
   const logger = withContext(options.logger, { requestId });
   const path = pathOf(req.url);

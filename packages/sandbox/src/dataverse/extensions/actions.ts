@@ -1,3 +1,4 @@
+import { SALES_ACTIONS } from '../actions';
 import { errors } from '../errors';
 import type { RequestScope } from '../http/scope';
 
@@ -5,26 +6,12 @@ import type { RequestScope } from '../http/scope';
 export type ActionHandler = (scope: RequestScope) => void;
 
 /**
- * The sales messages the simulator will offer. Hook: implement each with `RecordWriter` and
- * `{ bypassStateRules: true }` (the platform changes state internally), e.g. WinOpportunity sets
- * statecode 1 / statuscode `Status`, actualvalue, actualclosedate and creates the opportunityclose.
+ * The sales messages the simulator offers (`actions/`): WinOpportunity, LoseOpportunity,
+ * WinQuote, CloseQuote, FulfillSalesOrder, CancelSalesOrder, ConvertQuoteToSalesOrder,
+ * GenerateSalesOrderFromOpportunity. Each runs in one transaction with
+ * `RecordWriter(ctx, { bypassStateRules: true })` and raises its message for webhooks.
  */
-export const UNBOUND_ACTIONS: ReadonlyMap<string, ActionHandler> = new Map<string, ActionHandler>(
-  [
-    'WinOpportunity',
-    'LoseOpportunity',
-    'ConvertQuoteToSalesOrder',
-    'WinQuote',
-    'CloseQuote',
-    'FulfillSalesOrder',
-    'CancelSalesOrder',
-  ].map((name) => [
-    name,
-    () => {
-      throw errors.notImplemented(`The ${name} message`);
-    },
-  ]),
-);
+export const UNBOUND_ACTIONS: ReadonlyMap<string, ActionHandler> = SALES_ACTIONS;
 
 export function isUnboundAction(name: string): boolean {
   return UNBOUND_ACTIONS.has(name);

@@ -1,11 +1,6 @@
-import { errors } from '../errors';
-import type { RequestScope } from '../http/scope';
-
 /**
- * `POST /$batch` (multipart/mixed, changesets, Content-ID references, continue-on-error). Hook:
- * each inner request can be run through the same router (`routeRequest`) with a `RequestScope`
- * whose `writeContext().resolveContentId` resolves `$n`; a changeset is one `store.transaction`.
+ * `POST /$batch` (multipart/mixed, changesets, Content-ID references, continue-on-error):
+ * implemented in `../batch/` (each inner request runs through `routeRequest` under the batch's
+ * authentication; a changeset is one `store.transaction`).
  */
-export function handleBatch(_scope: RequestScope): void {
-  throw errors.notImplemented('$batch');
-}
+export { handleBatch } from '../batch/batch';

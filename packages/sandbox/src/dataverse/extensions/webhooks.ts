@@ -1,17 +1,15 @@
 import type { Logger } from '@mlc/logger';
 import type { Store } from '../store/store';
-import type { ChangeEvent } from '../store/types';
+import { type DispatcherOptions, WebhookDispatcher } from '../webhooks/dispatcher';
 
 /**
- * Webhook delivery. Hook: `attachWebhooks` is called with every store the service uses (start,
- * reset, reseed) and gets each committed change (`ChangeEvent`: table, operation, before/after
- * rows, changed columns, user). The next step matches enabled `sdkmessageprocessingsteps`
- * (message, `sdkmessagefilters.primaryobjecttypecode`, `filteringattributes`) whose
- * `eventhandler` is a `serviceendpoints` row with contract 8, and POSTs the RemoteExecutionContext;
- * failures become `asyncoperations` rows (statuscode 31).
+ * Webhook delivery (`webhooks/`): `attachWebhooks` is called with every store the service uses
+ * (start, reset, reseed), matches each committed change against the enabled
+ * `sdkmessageprocessingsteps` whose `eventhandler` is a webhook `serviceendpoints` row (contract 8)
+ * and POSTs the RemoteExecutionContext after the request; failures become `asyncoperations` rows
+ * (statuscode 31). Returns the detach function (stops pending deliveries).
  */
-export function attachWebhooks(store: Store, logger: Logger): () => void {
-  return store.onChange((event: ChangeEvent) => {
-    logger.trace({ entity: event.entity, operation: event.operation, id: event.id }, 'dataverse change');
-  });
+export function attachWebhooks(store: Store, logger: Logger, options: DispatcherOptions): () => void {
+  const dispatcher = new WebhookDispatcher(store, logger, options);
+  return () => dispatcher.stop();
 }

@@ -11,7 +11,10 @@ describe('metadata', () => {
         'businessunits',
         'contacts',
         'opportunities',
+        'opportunitycloses',
         'opportunityproducts',
+        'ordercloses',
+        'quotecloses',
         'organizations',
         'pricelevels',
         'productpricelevels',
@@ -38,8 +41,10 @@ describe('metadata', () => {
       const names = table.attributes.map((a) => a.logicalName);
       expect(new Set(names).size).toBe(names.length);
       const pk = table.attributes[0];
+      const activity = table.logicalName.endsWith('close');
+      expect(table.primaryIdAttribute).toBe(activity ? 'activityid' : `${table.logicalName}id`);
       expect(pk).toMatchObject({
-        logicalName: `${table.logicalName}id`,
+        logicalName: table.primaryIdAttribute,
         type: 'Uniqueidentifier',
         primaryKey: true,
       });

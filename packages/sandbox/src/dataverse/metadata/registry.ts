@@ -1,3 +1,4 @@
+import { opportunityclose, orderclose, quoteclose } from './tables/activities';
 import {
   pricelevel,
   product,
@@ -169,6 +170,9 @@ export const TABLES: readonly EntityDef[] = [
   sdkmessagefilter,
   sdkmessageprocessingstep,
   asyncoperation,
+  opportunityclose,
+  quoteclose,
+  orderclose,
 ];
 
 /** The metadata of the simulated org (static; alternate keys live in the store). */

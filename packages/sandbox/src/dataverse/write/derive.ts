@@ -1,5 +1,6 @@
 import type { EntityModel } from '../metadata/registry';
 import { isEntityRef, type StoredRow, type Value } from '../store/types';
+import { deriveRegistration } from '../webhooks/registration';
 import { fullName, lineAmounts } from './computed';
 import type { WriteContext } from './context';
 
@@ -62,6 +63,7 @@ export function deriveColumns(
   }
 
   if (parentColumn) deriveLine(context, entity, parent, current, changes, get);
+  deriveRegistration(context, model, current, changes);
 }
 
 function deriveLine(
