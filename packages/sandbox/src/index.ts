@@ -34,7 +34,10 @@ export {
   type TokenVerifierOptions,
 } from './entra';
 export {
+  BUSINESS_EVENT_CATALOG as FNO_BUSINESS_EVENT_CATALOG,
+  type CatalogEvent as FnoBusinessEvent,
   type ChangeListener as FnoChangeListener,
+  CUSTOMER_CHANGED as FNO_CUSTOMER_CHANGED,
   createFnoService,
   DEFAULT_COLD_START_MS as FNO_DEFAULT_COLD_START_MS,
   DEFAULT_MAX_PAGE_SIZE as FNO_DEFAULT_MAX_PAGE_SIZE,
@@ -48,9 +51,14 @@ export {
   fnoFaultBodies,
   MAX_PRODUCTS as FNO_MAX_PRODUCTS,
   type ManualNumbers as FnoManualNumbers,
+  type PostedInvoice as FnoPostedInvoice,
+  RELEASED_PRODUCT_CHANGED as FNO_RELEASED_PRODUCT_CHANGED,
   type RequestGate as FnoRequestGate,
+  SALES_INVOICE_POSTED as FNO_SALES_INVOICE_POSTED,
+  SANDBOX_ADMIN_OBJECT_ID as FNO_ADMIN_OBJECT_ID,
   SEED_FACTS as FNO_SEED_FACTS,
   type ThrottleDecision as FnoThrottleDecision,
+  type ThrottlingSettingsInput as FnoThrottlingSettingsInput,
 } from './fno';
 export type { CountersSnapshot, RequestCount } from './host/counters';
 export { ServiceDirectory } from './host/directory';

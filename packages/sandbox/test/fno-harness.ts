@@ -127,6 +127,17 @@ export async function startFno(options: HarnessOptions = {}): Promise<FnoHarness
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const pathname = new URL(req.url ?? '/', origin).pathname;
+      if (pathname.startsWith('/_sandbox/')) {
+        // The sandbox control routes of the F&O port, as the host hands them over.
+        service.control(pathname, req, Buffer.concat(chunks), res).then(
+          (handled) => {
+            if (!handled) res.writeHead(404).end();
+          },
+          (error: unknown) => res.writeHead(599).end(String(error)),
+        );
+        return;
+      }
       last = { origin, requestId: randomUUID(), logger };
       service.handle(req, Buffer.concat(chunks), res, last).catch((error: unknown) => {
         res.writeHead(599).end(String(error));

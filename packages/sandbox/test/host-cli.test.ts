@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxDescriptorSchema } from '../src/descriptor';
 import { msalApp, sandboxClient, tempStateDir } from './host.fixtures';
 
@@ -15,6 +15,14 @@ interface Started {
 }
 
 /** `node --import tsx src/main.ts ...` on free ports, resolved when it prints its ready line. */
+/** Every CLI a test started; killed after each test so a failed assertion leaves no process behind. */
+const started = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+});
+
 function startCli(args: string[]): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: packageDir,
@@ -27,6 +35,7 @@ function startCli(args: string[]): Promise<Started> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let output = '';

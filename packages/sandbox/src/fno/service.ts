@@ -2,19 +2,35 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@mlc/logger';
 import type { RequestContext, SandboxApp, SimulatorService, TokenVerifier } from '../core/contracts';
+import { ActivityGenerator } from './activity/generator';
+import { ActorScope, SANDBOX_ADMIN_OBJECT_ID } from './actor';
 import { handleBatch } from './batch/batch';
+import { createFnoControl } from './control';
 import { FnoError } from './errors';
+import { BusinessEvents, type BusinessEventsOptions } from './events/business-events';
+import { eventsFromChanges } from './events/catalog';
 import { authenticate } from './http/auth';
 import { dispatch } from './http/dispatch';
 import { errorResponse } from './http/responses';
 import type { FnoRequest, FnoResponse, FnoUser, Session } from './http/types';
+import {
+  InvoiceJournal,
+  type InvoiceRequest,
+  type PostedInvoice,
+  postInvoice,
+} from './invoicing/post-invoice';
 import { buildCsdl } from './metadata/csdl';
 import { ENTITIES } from './metadata/entities';
 import { buildSeed, DEFAULT_PRODUCTS, DEFAULT_SEED, MAX_PRODUCTS, type ManualNumbers } from './seed/seed';
 import { ChangeFeed, type ChangeListener } from './store/changes';
 import { loadStore, saveStore } from './store/persistence';
 import type { FnoStore } from './store/store';
-import { type RequestGate, tooManyRequests } from './throttling/gate';
+import { type GateRequest, type RequestGate, tooManyRequests } from './throttling/gate';
+import {
+  ResourceLimits,
+  type ThrottlingSettingsInput,
+  throttlingSettingsSchema,
+} from './throttling/resource-limits';
 
 export interface FnoServiceOptions {
   /** The sandbox state directory; F&O keeps its tables under `<stateDir>/fno/`. */
@@ -44,8 +60,16 @@ export interface FnoServiceOptions {
   defaultCompany?: string;
   /** Maps an Entra application to its F&O user; overrides `defaultCompany`. */
   userFor?: (app: SandboxApp) => FnoUser;
-  /** Service protection: may answer an authenticated request with 429 (none by default). */
+  /**
+   * Service protection: may answer an authenticated request with 429. Default: the built-in
+   * priority-based resource limits (`throttling`), configurable at run time on
+   * `/_sandbox/throttling`.
+   */
   gate?: RequestGate;
+  /** Start settings of the built-in throttling (fno.md §6: on, with a capacity only load reaches). */
+  throttling?: ThrottlingSettingsInput;
+  /** Business events: parameters (retries, wait, timeout), extra trusted CA, randomness. */
+  businessEvents?: Pick<BusinessEventsOptions, 'parameters' | 'caPem' | 'random'>;
 }
 
 export interface FnoService extends SimulatorService {
@@ -54,6 +78,14 @@ export interface FnoService extends SimulatorService {
   onChange(listener: ChangeListener): () => void;
   /** Legal entity ids (lower case), for `sandbox.json`. */
   legalEntities(): string[];
+  /** Endpoints, activations, deliveries and the error log of business events. */
+  readonly businessEvents: BusinessEvents;
+  /** The built-in service protection (used unless a `gate` option was given). */
+  readonly throttling: ResourceLimits;
+  readonly activity: ActivityGenerator;
+  /** Posts a sales order's invoice as the Admin user (raises SalesInvoicePostedBusinessEvent). */
+  postInvoice(request: InvoiceRequest): PostedInvoice;
+  control(path: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<boolean>;
 }
 
 export const DEFAULT_COLD_START_MS = 3_000;
@@ -86,6 +118,22 @@ export async function createFnoService(options: FnoServiceOptions): Promise<FnoS
     return store;
   };
 
+  // Business events: raised by each committed transaction, as the user whose write committed it.
+  const actors = new ActorScope();
+  const invoices = new InvoiceJournal();
+  const businessEvents = new BusinessEvents({
+    ...options.businessEvents,
+    stateDir: options.stateDir,
+    logger,
+    now,
+    isLegalEntity: (id) => store.isLegalEntity(id),
+  });
+  await businessEvents.load();
+  feed.subscribe((changes) => {
+    const raised = eventsFromChanges(changes, (legalEntity, order) => invoices.find(legalEntity, order));
+    if (raised.length > 0) businessEvents.raise(raised, actors.get());
+  });
+
   let store: FnoStore;
   const loaded = await loadStore(options.stateDir);
   if (loaded) {
@@ -96,6 +144,32 @@ export async function createFnoService(options: FnoServiceOptions): Promise<FnoS
     await saveStore(options.stateDir, store, { all: true });
     logger.info(seedOptions, 'F&O seeded');
   }
+
+  const throttlingDefaults = throttlingSettingsSchema.parse(options.throttling ?? {});
+  const throttling = new ResourceLimits(throttlingDefaults);
+  const gate: RequestGate = options.gate ?? throttling;
+  const asAdmin = <T>(work: () => T): T => actors.run(SANDBOX_ADMIN_OBJECT_ID, work);
+  const invoice = (request: InvoiceRequest): PostedInvoice =>
+    asAdmin(() => postInvoice(store, invoices, now(), request));
+  const activity = new ActivityGenerator({
+    store: () => store,
+    now,
+    asAdmin,
+    postInvoice: invoice,
+    failureStatus: writeFailureStatus,
+    logger,
+  });
+  const control = createFnoControl({
+    events: businessEvents,
+    throttling,
+    throttlingActive: options.gate === undefined,
+    throttlingDefaults,
+    activity,
+    postInvoice: invoice,
+    adminObjectId: SANDBOX_ADMIN_OBJECT_ID,
+    logger,
+    now: () => now().getTime(),
+  });
 
   // The first request after a start builds the metadata cache; concurrent ones wait for the same.
   let warming: Promise<void> | undefined;
@@ -126,6 +200,7 @@ export async function createFnoService(options: FnoServiceOptions): Promise<FnoS
       const entitySet = /^\/data\/([A-Za-z_][A-Za-z0-9_]*)/.exec(url.pathname)?.[1];
       if (entitySet) ctx.entitySet = entitySet;
       let response: FnoResponse;
+      let admitted: GateRequest | undefined;
       try {
         const auth = await authenticate(
           { verifier: options.verifier, apps: options.apps, userFor },
@@ -133,14 +208,16 @@ export async function createFnoService(options: FnoServiceOptions): Promise<FnoS
           ctx.origin,
         );
         ctx.clientId = auth.token.appId;
-        const throttled = options.gate?.admit({
+        const gateRequest: GateRequest = {
           appId: auth.token.appId,
           objectId: auth.token.objectId,
           method: request.method,
           entitySet,
           at: now().getTime(),
-        });
+        };
+        const throttled = gate.admit(gateRequest);
         if (throttled) throw tooManyRequests(throttled);
+        admitted = gateRequest;
         await warmUp();
         const session: Session = {
           store,
@@ -152,30 +229,48 @@ export async function createFnoService(options: FnoServiceOptions): Promise<FnoS
           csdl,
           logger: ctx.logger,
         };
-        response = dispatch(session, request, handleBatch);
+        response = actors.run(auth.token.objectId, () => dispatch(session, request, handleBatch));
       } catch (error) {
+        if (admitted) gate.release?.(admitted);
         if (!(error instanceof FnoError)) throw error;
         response = errorResponse(error);
         ctx.logger.info(
           { method: request.method, path: url.pathname, status: error.status, reason: error.message },
           'fno request refused',
         );
+        respond(res, response);
+        return;
       }
-      respond(res, response);
+      try {
+        respond(res, response);
+      } finally {
+        if (admitted) gate.release?.(admitted);
+      }
     },
 
+    control,
+
     async reset(): Promise<void> {
+      activity.reset();
+      businessEvents.reset();
+      throttling.configure(throttlingDefaults);
       store = connect(buildSeed(seedOptions));
       await saveStore(options.stateDir, store, { all: true });
+      await businessEvents.save();
       logger.info(seedOptions, 'F&O reset to the seed');
     },
 
     async flush(): Promise<void> {
       const written = await saveStore(options.stateDir, store);
       if (written > 0) logger.debug({ tables: written }, 'F&O state written');
+      await businessEvents.save();
     },
 
-    async close(): Promise<void> {},
+    async close(): Promise<void> {
+      activity.stop();
+      businessEvents.stop();
+      await businessEvents.save();
+    },
 
     onChange(listener) {
       return feed.subscribe(listener);
@@ -184,6 +279,11 @@ export async function createFnoService(options: FnoServiceOptions): Promise<FnoS
     legalEntities() {
       return store.legalEntities();
     },
+
+    businessEvents,
+    throttling,
+    activity,
+    postInvoice: invoice,
   };
 }
 

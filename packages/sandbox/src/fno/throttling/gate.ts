@@ -7,6 +7,8 @@ import { FnoError } from '../errors';
  */
 export interface RequestGate {
   admit(request: GateRequest): ThrottleDecision | undefined;
+  /** Called once the answer to an admitted request has been sent (concurrency limits). */
+  release?(request: GateRequest): void;
 }
 
 export interface GateRequest {
