@@ -15,6 +15,16 @@ describe('RequestCounters', () => {
     expect(counters.snapshot().earlyRetries).toEqual({ total: 1, byClient: { a: 1 } });
   });
 
+  it('does not count a request that arrived before the 429 was sent (it was already on its way)', () => {
+    const counters = new RequestCounters({ service: 'dataverse', now: () => 0 });
+    // b arrived at 100 and was still being read when a's 429 went out at 105.
+    counters.retryAfterSent('a', 2, 105);
+    counters.arrival('a', 100);
+    expect(counters.snapshot().earlyRetries.total).toBe(0);
+    counters.arrival('a', 106);
+    expect(counters.snapshot().earlyRetries.total).toBe(1);
+  });
+
   it('keeps the latest end when several 429s overlap, and forgets everything on reset', () => {
     const counters = new RequestCounters({ service: 'dataverse', now: () => 0 });
     counters.retryAfterSent('a', 10, 0);

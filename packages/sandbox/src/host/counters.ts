@@ -41,8 +41,8 @@ export class RequestCounters {
   private readonly toleranceMs: number;
   private readonly counts = new Map<string, RequestCount>();
   private readonly early = new Map<string, number>();
-  /** Per client: epoch ms before which a new request is an early retry. */
-  private readonly retryNotBefore = new Map<string, number>();
+  /** Per client: the Retry-After windows sent and not yet over (sent at, not before), epoch ms. */
+  private readonly waits = new Map<string, { sentAt: number; notBefore: number }[]>();
   private since: number;
 
   constructor(options: RequestCountersOptions) {
@@ -52,21 +52,30 @@ export class RequestCounters {
     this.since = this.now();
   }
 
-  /** A request from `clientId` arrived at `atMs`; counts it as early when a wait is pending. */
+  /**
+   * A request from `clientId` arrived at `atMs`. It is early when it arrived after a 429 was sent
+   * to that client and before that 429's Retry-After had elapsed. A request that arrived before
+   * the 429 was sent (already on its way, or still being read) is not a retry of it.
+   */
   arrival(clientId: string, atMs: number): void {
-    const notBefore = this.retryNotBefore.get(clientId);
-    if (notBefore === undefined) return;
-    if (atMs + this.toleranceMs < notBefore) {
+    const pending = (this.waits.get(clientId) ?? []).filter(
+      (wait) => atMs + this.toleranceMs < wait.notBefore,
+    );
+    if (pending.length === 0) {
+      this.waits.delete(clientId);
+      return;
+    }
+    this.waits.set(clientId, pending);
+    if (pending.some((wait) => atMs >= wait.sentAt)) {
       this.early.set(clientId, (this.early.get(clientId) ?? 0) + 1);
-    } else {
-      this.retryNotBefore.delete(clientId);
     }
   }
 
   /** The host is answering `clientId` with 429 and `Retry-After: seconds`. */
   retryAfterSent(clientId: string, seconds: number, atMs: number = this.now()): void {
-    const until = atMs + seconds * 1000;
-    this.retryNotBefore.set(clientId, Math.max(until, this.retryNotBefore.get(clientId) ?? 0));
+    const waits = this.waits.get(clientId) ?? [];
+    waits.push({ sentAt: atMs, notBefore: atMs + seconds * 1000 });
+    this.waits.set(clientId, waits);
   }
 
   record(clientId: string, method: string, entitySet: string | undefined): void {
@@ -98,7 +107,7 @@ export class RequestCounters {
   reset(): void {
     this.counts.clear();
     this.early.clear();
-    this.retryNotBefore.clear();
+    this.waits.clear();
     this.since = this.now();
   }
 }
