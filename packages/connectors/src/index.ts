@@ -25,6 +25,7 @@ export {
   type SinkDefinition,
   type SourceDefinition,
   type SourcePage,
+  type SourcePageMeta,
 } from './core/define';
 export {
   ConnectorError,
@@ -38,6 +39,30 @@ export {
 } from './core/errors';
 export { parseConfig, parseEvent, readStream, runPing, writeStream } from './core/host';
 export {
+  createDataverseHttpClient,
+  type DataverseConfig,
+  type DataverseConfigInput,
+  type DataverseHttpOptions,
+  dataverseBudgetOptions,
+  dataverseConfigSchema,
+} from './dataverse/config';
+export { dataverseConnector } from './dataverse/connector';
+export {
+  type DeltaCheckpoint as DataverseDeltaCheckpoint,
+  type DeltaRecord as DataverseDeltaRecord,
+  isExpiredDeltaToken,
+} from './dataverse/delta';
+export {
+  type Customer as DataverseCustomer,
+  type OpportunityWithProducts,
+  type OrderWithLines,
+  opportunityWithProductsSchema,
+  orderWithLinesSchema,
+  readOpportunityWithProducts,
+  readOrderWithLines,
+} from './dataverse/detail';
+export type { Ref as DataverseRef } from './dataverse/refs';
+export {
   type AttributeValue,
   type EntityReferenceValue,
   type EntityValue,
@@ -45,15 +70,73 @@ export {
   type RemoteExecutionEvent,
 } from './dataverse/remote-execution-context';
 export {
+  type AlternateKeySpec,
+  type AlternateKeyState,
+  type ChangeTrackingState,
+  defaultWebhookSteps,
+  type EnsureWebhookOptions,
+  ensureAlternateKeys,
+  ensureWebhook,
+  requiredAlternateKeys,
+  trackedTables,
+  verifyChangeTracking,
+  type WebhookSetup,
+  type WebhookStepSpec,
+} from './dataverse/setup';
+export type {
+  AccountSinkRecord,
+  ContactSinkRecord,
+  OrderErpNumberRecord,
+  PriceListItemSinkRecord,
+  ProductSinkRecord,
+  UnitSinkRecord,
+} from './dataverse/sinks';
+export type {
+  AccountRow,
+  ContactRow,
+  CustomerAccountRow,
+  CustomerContactRow,
+  LookupValue,
+  OpportunityLineRow,
+  OpportunityRow,
+  ProductRow,
+  SalesOrderLineRow,
+  SalesOrderRow,
+} from './dataverse/tables';
+export {
   type BusinessEvent,
   type BusinessEventEnvelope,
   type BusinessEventSample,
   parseBusinessEvent,
 } from './fno/business-event';
 export {
+  type CreatedSalesOrder,
+  type CreateSalesOrderRecord,
+  type CustomerRecord as FnoCustomerRecord,
+  createFnoHttpClient,
+  createSalesOrder,
+  type EnsureCustomerRecord,
+  type EnsuredCustomer,
+  ensureCustomer,
+  type FetchableEntitySet as FnoFetchableEntitySet,
+  type FetchedRow as FnoFetchedRow,
+  type FnoConfig,
+  type FnoConfigInput,
+  type FnoHttpOptions,
+  type FullCompareCheckpoint as FnoFullCompareCheckpoint,
+  fetchOne as fetchFnoRecord,
+  fnoConfigSchema,
+  fnoConnector,
+  type LegalEntitySettings as FnoLegalEntitySettings,
+  type PriceRecord as FnoPriceRecord,
+  type ProductRecord as FnoProductRecord,
+  type ReleasedProductRecord as FnoReleasedProductRecord,
+} from './fno/index';
+export {
   type BudgetOptions,
   BudgetRegistry,
   type BudgetStats,
+  type LeaseOutcome,
   type Priority,
   priorities,
   ThrottleBudget,

@@ -6,9 +6,9 @@ import { ConnectorError } from './core/errors';
 import { connectors, findConnector } from './registry';
 
 /**
- * The conformance test (E8): one run over every registered connector. Until the Dataverse and F&O
- * connectors land the registry is empty; the fixture connector below (test-only, never registered)
- * proves that the checks pass on a conforming connector and fail on broken ones.
+ * The conformance test (E8): one run over every registered connector (Dataverse and F&O). The
+ * fixture connector below (test-only, never registered) proves that the checks pass on a
+ * conforming connector and fail on broken ones.
  */
 describe('connector registry', () => {
   it('every registered connector conforms, and ids are unique', () => {

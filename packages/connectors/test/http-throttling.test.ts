@@ -141,3 +141,55 @@ describe('HTTP core: throttle budget over the wire', () => {
     ]);
   });
 });
+
+describe('HTTP core: 429 with other requests queued', () => {
+  it('pauses the host before the slot goes to the next queued request (none arrives inside the window)', async () => {
+    let sent429At = 0;
+    const s = await server((_req, res, _r, index) => {
+      if (index === 0) {
+        sent429At = Date.now();
+        json(res, 429, {}, { 'retry-after': '1' });
+      } else json(res, 200, { value: [] });
+    });
+    const { client: http } = client([s.origin], {
+      budgets: new BudgetRegistry({ defaults: { maxConcurrency: 1, rate: null } }),
+    });
+    await Promise.all([
+      http.request({ method: 'GET', url: s.url('/api/data/v9.2/accounts') }),
+      http.request({ method: 'GET', url: s.url('/api/data/v9.2/contacts') }),
+    ]);
+    expect(s.requests).toHaveLength(3);
+    for (const later of s.requests.slice(1)) expect(later.at - sent429At).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('slow start: one request in flight after a 429, more again after a run of answers', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let throttle = true;
+    const s = await server((_req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        if (throttle) {
+          throttle = false;
+          json(res, 429, {}, { 'retry-after': '0' });
+        } else json(res, 200, {});
+      }, 20);
+    });
+    const budgets = new BudgetRegistry({
+      defaults: { maxConcurrency: 4, rate: null, slowStart: { initial: 1, increaseAfter: 2 } },
+    });
+    const { client: http } = client([s.origin], { budgets });
+    const budget = budgets.forHost(new URL(s.origin).host);
+    const batch = () =>
+      Promise.all(Array.from({ length: 4 }, () => http.request({ method: 'GET', url: s.url('/x') })));
+    await batch();
+    // 429 first: one at a time until two answers, then two, then four.
+    expect(most).toBeLessThanOrEqual(2);
+    expect(budget.stats().concurrencyLimit).toBe(4);
+    most = 0;
+    await batch();
+    expect(most).toBe(4);
+  });
+});

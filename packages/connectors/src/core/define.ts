@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ConnectorContext } from './context';
-import type { ConnectorError } from './errors';
+import type { ConnectorError, UpstreamDetail } from './errors';
 
 /**
  * A connector is a typed definition object (no class hierarchy): its config schema, `ping`
@@ -21,6 +21,22 @@ export interface SourcePage<R, C> {
   records: R[];
   /** Where to resume after this page (a delta link, a poll position); the worker stores it. */
   checkpoint: C;
+  /** What the worker should know about the read beyond its records (for its audit trail). */
+  meta?: SourcePageMeta;
+}
+
+export interface SourcePageMeta {
+  /**
+   * `full`: the read returns every record of the stream (a first read, or a restart), so once its
+   * last page is in, records the worker knows but did not see are gone. `incremental`: only the
+   * changes since the checkpoint (deletions arrive as records).
+   */
+  read: 'full' | 'incremental';
+  /**
+   * Set when the stored checkpoint could not be used and the read started over from scratch (for
+   * example an expired Dataverse delta token): why, in plain words, and what the service said.
+   */
+  restart?: { reason: string; code: string; message: string; upstream?: UpstreamDetail };
 }
 
 export interface SourceDefinition<Config, R, C> {

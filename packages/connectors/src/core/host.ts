@@ -67,7 +67,7 @@ export async function* readStream(
     });
     const next = source.checkpointSchema.safeParse(page.checkpoint);
     if (!next.success) throw schemaMismatch(`The checkpoint from ${connector.id}/${stream}`, next.error);
-    yield { records, checkpoint: next.data };
+    yield { records, checkpoint: next.data, ...(page.meta ? { meta: page.meta } : {}) };
   }
 }
 

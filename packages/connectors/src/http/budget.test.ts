@@ -133,3 +133,36 @@ describe('throttle budget', () => {
     expect(registry.forHost('slow.operations.dynamics.com').maxConcurrency).toBe(1);
   });
 });
+
+describe('throttle budget: slow start', () => {
+  it('starts with one slot, doubles after a run of answers, and drops back to one on a 429', async () => {
+    const clock = new ManualClock();
+    const budget = new ThrottleBudget(
+      { maxConcurrency: 4, rate: null, slowStart: { initial: 1, increaseAfter: 2 } },
+      clock,
+    );
+    expect(budget.stats().concurrencyLimit).toBe(1);
+    for (let i = 0; i < 2; i++) (await budget.acquire()).release('answered');
+    expect(budget.stats().concurrencyLimit).toBe(2);
+    // Throttled and failed attempts do not count toward the run.
+    (await budget.acquire()).release('throttled');
+    (await budget.acquire()).release();
+    expect(budget.stats().concurrencyLimit).toBe(2);
+    for (let i = 0; i < 2; i++) (await budget.acquire()).release('answered');
+    expect(budget.stats().concurrencyLimit).toBe(4);
+    budget.pauseUntil(clock.now());
+    expect(budget.stats().concurrencyLimit).toBe(1);
+    const granted: string[] = [];
+    const a = await track(budget, 'a', 'normal', granted);
+    const b = track(budget, 'b', 'normal', granted);
+    await settle();
+    expect(granted).toEqual(['a']);
+    a.release('answered');
+    (await b).release('answered');
+    expect(granted).toEqual(['a', 'b']);
+  });
+
+  it('is off by default: maxConcurrency from the start', () => {
+    expect(new ThrottleBudget({ maxConcurrency: 8 }).stats().concurrencyLimit).toBe(8);
+  });
+});

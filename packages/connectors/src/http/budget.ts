@@ -23,15 +23,28 @@ export interface BudgetOptions {
   maxConcurrency?: number;
   /** Sliding-window rate; default 5000 requests per 300 s (headroom under the documented 6000). */
   rate?: { requests: number; windowMs: number } | null;
+  /**
+   * Slow start (off by default): begin with `initial` requests in flight and double the limit
+   * after `increaseAfter` answers in a row without a 429, up to `maxConcurrency`; every 429 puts
+   * the limit back to `initial`. After a 429 the service counts every request that reaches it
+   * before `Retry-After` has passed, including ones that were already on their way; keeping a
+   * single request in flight while the host is throttling means none are.
+   */
+  slowStart?: { initial: number; increaseAfter: number } | null;
 }
 
+/** How the request that held a slot ended: `throttled` (429) or anything else. */
+export type LeaseOutcome = 'answered' | 'throttled';
+
 export interface BudgetLease {
-  /** Gives the slot back; safe to call more than once. */
-  release(): void;
+  /** Gives the slot back; safe to call more than once. `answered` counts toward the slow start. */
+  release(outcome?: LeaseOutcome): void;
 }
 
 export interface BudgetStats {
   active: number;
+  /** Requests allowed in flight now (below `maxConcurrency` during a slow start). */
+  concurrencyLimit: number;
   queued: Record<Priority, number>;
   pausedUntil: number | undefined;
 }
@@ -56,6 +69,9 @@ export class ThrottleBudget {
   private grants: number[] = [];
   private paused: number | undefined;
   private wakeAt: number | undefined;
+  private readonly slowStart: { initial: number; increaseAfter: number } | null;
+  private limit: number;
+  private streak = 0;
 
   constructor(
     options: BudgetOptions = {},
@@ -63,6 +79,13 @@ export class ThrottleBudget {
   ) {
     this.maxConcurrency = Math.max(1, options.maxConcurrency ?? defaultBudgetOptions.maxConcurrency);
     this.rate = options.rate === undefined ? { ...defaultBudgetOptions.rate } : options.rate;
+    this.slowStart = options.slowStart
+      ? {
+          initial: Math.min(this.maxConcurrency, Math.max(1, options.slowStart.initial)),
+          increaseAfter: Math.max(1, options.slowStart.increaseAfter),
+        }
+      : null;
+    this.limit = this.slowStart ? this.slowStart.initial : this.maxConcurrency;
   }
 
   /** Waits for a slot. Rejects with the signal's reason when the caller gives up first. */
@@ -89,6 +112,10 @@ export class ThrottleBudget {
   /** No grant before `until` (epoch ms). Extends an existing pause, never shortens it. */
   pauseUntil(until: number): void {
     if (this.paused === undefined || until > this.paused) this.paused = until;
+    if (this.slowStart) {
+      this.limit = this.slowStart.initial;
+      this.streak = 0;
+    }
     this.pump();
   }
 
@@ -99,6 +126,7 @@ export class ThrottleBudget {
   stats(): BudgetStats {
     return {
       active: this.active,
+      concurrencyLimit: this.limit,
       queued: {
         live: this.queues.live.length,
         normal: this.queues.normal.length,
@@ -120,7 +148,7 @@ export class ThrottleBudget {
         }
         this.paused = undefined;
       }
-      if (this.active >= this.maxConcurrency) return; // a release pumps again
+      if (this.active >= this.limit) return; // a release pumps again
       if (this.rate) {
         const windowStart = now - this.rate.windowMs;
         while (this.grants.length > 0 && (this.grants[0] ?? 0) <= windowStart) this.grants.shift();
@@ -135,13 +163,23 @@ export class ThrottleBudget {
       waiter.detach();
       let released = false;
       waiter.resolve({
-        release: () => {
+        release: (outcome) => {
           if (released) return;
           released = true;
           this.active--;
+          if (outcome === 'answered') this.answered();
           this.pump();
         },
       });
+    }
+  }
+
+  private answered(): void {
+    if (!this.slowStart || this.limit >= this.maxConcurrency) return;
+    this.streak++;
+    if (this.streak >= this.slowStart.increaseAfter) {
+      this.limit = Math.min(this.maxConcurrency, this.limit * 2);
+      this.streak = 0;
     }
   }
 

@@ -98,6 +98,12 @@ export interface HttpRequest<T = unknown> {
   headersTimeoutMs?: number;
   /** Default: a new UUID. */
   requestId?: string;
+  /**
+   * 4xx statuses (other than 401 and 429, which keep their handling) returned as a response
+   * instead of thrown, with the body unchecked: e.g. a Dataverse `$batch` answers 400 with a
+   * multipart body that says which part failed.
+   */
+  acceptStatuses?: readonly number[];
 }
 
 export interface HttpResponse<T = unknown> {
@@ -122,6 +128,11 @@ export interface HttpClient {
    * finds the host warm. Call it when a connection starts (F&O `GET /data/...`).
    */
   warmUp(url: string | URL, options?: { priority?: Priority; signal?: AbortSignal }): Promise<WarmUpResult>;
+  /**
+   * Gets (or reuses) the bearer token for the URL's host without calling the host: the token
+   * check of a ping. Throws what the token source throws (`auth_failed` with the AADSTS code).
+   */
+  authenticate(url: string | URL, options?: { signal?: AbortSignal }): Promise<void>;
   /** Whether the origin has answered at least once (normal timeouts apply from then on). */
   isWarm(origin: string): boolean;
   readonly budgets: BudgetRegistry;
@@ -195,14 +206,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
       const lease = await budget.acquire(req.priority ?? 'normal', req.signal);
       const attemptStarted = clock.now();
-      let attempt: Attempt;
+      let attempt: Attempt | undefined;
       try {
         // The budget already held this request until the pause ended; this only matters for a
         // budget whose pause another clock decided.
         await sleepUntil(clock, notBefore, req.signal);
         attempt = await send(url, method, headers, body, req);
+        // Pause the host before giving the slot back: released first, the slot would go to the
+        // next queued request, which would reach the host inside the Retry-After window.
+        if (attempt.kind === 'response' && attempt.status === 429) {
+          budget.pauseUntil(attempt.receivedAt + throttleWaitMs(attempt, policy));
+        }
       } finally {
-        lease.release();
+        lease.release(
+          attempt?.kind !== 'response' ? undefined : attempt.status === 429 ? 'throttled' : 'answered',
+        );
       }
       const durationMs = clock.now() - attemptStarted;
 
@@ -241,12 +259,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         continue;
       }
 
+      if (
+        req.acceptStatuses?.includes(status) &&
+        status >= 400 &&
+        status < 500 &&
+        status !== 401 &&
+        status !== 429
+      ) {
+        return {
+          status,
+          headers: attempt.headers,
+          body: parseBody(attempt, undefined, `${method} ${shownUrl}`) as T,
+          requestId,
+          attempts,
+          durationMs: clock.now() - started,
+        };
+      }
+
       if (status === 429) {
-        const waitMs =
-          parseRetryAfter(attempt.headers['retry-after'], attempt.receivedAt, attempt.headers['date']) ??
-          policy.defaultRetryAfterSeconds * 1000;
+        const waitMs = throttleWaitMs(attempt, policy);
         const resumeAt = attempt.receivedAt + waitMs;
-        budget.pauseUntil(resumeAt);
         if (throttleRetries >= policy.maxThrottleRetries || waitMs > policy.maxRetryAfterSeconds * 1000) {
           throw errorFromResponse({
             ...attempt,
@@ -345,10 +377,31 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
       return { status: response.status, durationMs: response.durationMs };
     },
+    async authenticate(target, authOptions = {}) {
+      const url = options.guard.check(target, 'environment');
+      if (!options.tokens) {
+        throw new ConnectorError(
+          'invalid_config',
+          `${describeUrl(url)}: no token source to authenticate with.`,
+        );
+      }
+      await options.tokens.getToken(url.origin, authOptions.signal ? { signal: authOptions.signal } : {});
+    },
     isWarm: (origin) => warmOrigins.has(origin),
     budgets,
     close: () => pools.close(),
   };
+}
+
+/** How long a 429 asks us to wait: `Retry-After`, else the policy's default. */
+function throttleWaitMs(
+  attempt: { headers: Record<string, string>; receivedAt: number },
+  policy: RetryPolicy,
+): number {
+  return (
+    parseRetryAfter(attempt.headers['retry-after'], attempt.receivedAt, attempt.headers['date']) ??
+    policy.defaultRetryAfterSeconds * 1000
+  );
 }
 
 function parseBody<T>(

@@ -1,0 +1,483 @@
+import { z } from 'zod';
+import type { ConnectorContext } from '../core/context';
+import type { RecordOutcome } from '../core/define';
+import { ConnectorError, isConnectorError } from '../core/errors';
+import { API_PATH, DataverseApi, recordPath } from './api';
+import { type BatchOperation, partError, sendBatch } from './batch';
+import type { DataverseConfig } from './config';
+import { nameBasedGuid, type Ref, RefResolver, refSchema, type TableRef } from './refs';
+
+/**
+ * Writing to Dynamics 365 Sales (E7 sinks): one outcome per record, in order.
+ *
+ * - products, accounts, contacts, units: `POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple` with
+ *   `{ Targets: [{ "@odata.type", "@odata.id": "<set>(<key>)", …columns, …binds }] }` in chunks of
+ *   `upsertChunkSize` (100 by default), one chunk after the other, through the host budget with
+ *   `backfill` priority (live orders go first). Identity: the alternate key (product
+ *   `productnumber`, account `accountnumber`), the primary key the worker chose (contact
+ *   `contactid`), or, for units, the existing row found by its natural key (unit group + name) or
+ *   else a name-based GUID, so a retry never makes a second row.
+ * - price-list items (`productpricelevel` has no UpsertMultiple): `$batch` with one changeset per
+ *   chunk of `PATCH productpricelevels(<id>)` upserts; the id is the existing item's (found by
+ *   price list + product + unit) or a name-based GUID.
+ * - order write-back: `PATCH salesorders(<id>)` of the configured column with `If-Match: *`
+ *   (update only, never creates), `live` priority.
+ *
+ * One bad record must not fail the others. UpsertMultiple on standard tables is all-or-nothing and
+ * its error does not say reliably which target failed, so a chunk refused for a data reason
+ * (`validation_failed`, `not_found`, `conflict`) is split in two and each half sent again, down to
+ * single records: k bad records among n cost about 2·k·log2(n) extra calls instead of n
+ * record-by-record calls, and the good records still go in bulk. A `$batch` changeset names the
+ * part that failed (Content-ID), so that record is set aside and the rest resent at once. Errors
+ * that are not about the data (throttled after the retries, auth, service unavailable, outcome
+ * unknown) fail the whole chunk with that error and are not split: they would fail the same way.
+ */
+
+type Outcome = RecordOutcome;
+
+const text = (max: number) => z.string().max(max);
+const optionalText = (max: number) => text(max).nullable().optional();
+const money = z.number().nullable().optional();
+
+export const productSinkRecordSchema = z.object({
+  productnumber: z.string().min(1).max(100),
+  name: z.string().min(1).max(100),
+  description: optionalText(2000),
+  price: money,
+  standardcost: money,
+  currentcost: money,
+  quantitydecimal: z.number().int().min(0).max(5).optional(),
+  producttypecode: z.number().int().optional(),
+  vendorname: optionalText(100),
+  defaultuomscheduleid: refSchema.optional(),
+  defaultuomid: refSchema.optional(),
+  pricelevelid: refSchema.optional(),
+});
+export type ProductSinkRecord = z.output<typeof productSinkRecordSchema>;
+
+const address1 = {
+  address1_line1: optionalText(250),
+  address1_city: optionalText(80),
+  address1_stateorprovince: optionalText(50),
+  address1_postalcode: optionalText(20),
+  address1_country: optionalText(80),
+};
+
+export const accountSinkRecordSchema = z.object({
+  accountnumber: z.string().min(1).max(20),
+  name: z.string().min(1).max(160),
+  telephone1: optionalText(50),
+  emailaddress1: optionalText(100),
+  websiteurl: optionalText(200),
+  ...address1,
+  paymenttermscode: z.number().int().nullable().optional(),
+  creditlimit: money,
+  creditonhold: z.boolean().optional(),
+  transactioncurrencyid: refSchema.optional(),
+  defaultpricelevelid: refSchema.optional(),
+  primarycontactid: refSchema.optional(),
+});
+export type AccountSinkRecord = z.output<typeof accountSinkRecordSchema>;
+
+export const contactSinkRecordSchema = z.object({
+  /** Chosen by the worker (kept in its key map), so a retry upserts the same contact. */
+  contactid: z.guid(),
+  firstname: optionalText(50),
+  lastname: z.string().min(1).max(50),
+  jobtitle: optionalText(100),
+  emailaddress1: optionalText(100),
+  telephone1: optionalText(50),
+  mobilephone: optionalText(50),
+  ...address1,
+  parentcustomerid: z.object({ table: z.enum(['account', 'contact']), ref: refSchema }).optional(),
+  transactioncurrencyid: refSchema.optional(),
+});
+export type ContactSinkRecord = z.output<typeof contactSinkRecordSchema>;
+
+export const unitSinkRecordSchema = z.object({
+  name: z.string().min(1).max(100),
+  uomscheduleid: refSchema,
+  baseuom: refSchema.optional(),
+  quantity: z.number().positive(),
+});
+export type UnitSinkRecord = z.output<typeof unitSinkRecordSchema>;
+
+export const priceListItemSinkRecordSchema = z.object({
+  pricelevelid: refSchema,
+  productid: refSchema,
+  uomid: refSchema,
+  amount: z.number().nullable(),
+  /** 1 Currency Amount (default) … 6 Percent Margin - Standard Cost. */
+  pricingmethodcode: z.number().int().min(1).max(6).default(1),
+  quantitysellingcode: z.number().int().min(1).max(3).optional(),
+});
+export type PriceListItemSinkRecord = z.output<typeof priceListItemSinkRecordSchema>;
+
+export const orderErpNumberRecordSchema = z.object({
+  salesorderid: z.guid(),
+  erpOrderNumber: z.string().min(1).max(100),
+});
+export type OrderErpNumberRecord = z.output<typeof orderErpNumberRecordSchema>;
+
+const T = {
+  product: { entitySet: 'products', primaryId: 'productid' },
+  account: { entitySet: 'accounts', primaryId: 'accountid' },
+  contact: { entitySet: 'contacts', primaryId: 'contactid' },
+  uom: { entitySet: 'uoms', primaryId: 'uomid' },
+  uomschedule: { entitySet: 'uomschedules', primaryId: 'uomscheduleid' },
+  pricelevel: { entitySet: 'pricelevels', primaryId: 'pricelevelid' },
+  productpricelevel: { entitySet: 'productpricelevels', primaryId: 'productpricelevelid' },
+  transactioncurrency: { entitySet: 'transactioncurrencies', primaryId: 'transactioncurrencyid' },
+} as const satisfies Record<string, TableRef>;
+
+/** What a record becomes once its references are resolved. */
+interface Prepared {
+  /** The outcome key (the alternate key value or the id). */
+  key: string;
+  /** `<set>(<key>)`. */
+  path: string;
+  body: Record<string, unknown>;
+}
+
+interface Lookup<R> {
+  /** Navigation property of the bind, e.g. `defaultuomid` or `parentcustomerid_account`. */
+  navigation: string;
+  table: TableRef;
+  ref: Ref;
+  /** Removed from the body (the field that held the ref). */
+  field: keyof R & string;
+}
+
+interface UpsertSpec<R> {
+  logicalName: string;
+  table: TableRef;
+  lookups(record: R): Lookup<R>[];
+  /** Identity of the row; may resolve refs (natural keys). */
+  identity(record: R, resolver: RefResolver, what: string): Promise<{ key: string; path: string }>;
+}
+
+const lookup = <R>(
+  field: keyof R & string,
+  table: TableRef,
+  ref: Ref | undefined,
+  navigation: string = field,
+): Lookup<R>[] => (ref ? [{ field, table, ref, navigation }] : []);
+
+const productSpec: UpsertSpec<ProductSinkRecord> = {
+  logicalName: 'product',
+  table: T.product,
+  lookups: (r) => [
+    ...lookup<ProductSinkRecord>('defaultuomscheduleid', T.uomschedule, r.defaultuomscheduleid),
+    ...lookup<ProductSinkRecord>('defaultuomid', T.uom, r.defaultuomid),
+    ...lookup<ProductSinkRecord>('pricelevelid', T.pricelevel, r.pricelevelid),
+  ],
+  identity: async (r) => ({
+    key: r.productnumber,
+    path: recordPath('products', { productnumber: r.productnumber }),
+  }),
+};
+
+const accountSpec: UpsertSpec<AccountSinkRecord> = {
+  logicalName: 'account',
+  table: T.account,
+  lookups: (r) => [
+    ...lookup<AccountSinkRecord>('transactioncurrencyid', T.transactioncurrency, r.transactioncurrencyid),
+    ...lookup<AccountSinkRecord>('defaultpricelevelid', T.pricelevel, r.defaultpricelevelid),
+    ...lookup<AccountSinkRecord>('primarycontactid', T.contact, r.primarycontactid),
+  ],
+  identity: async (r) => ({
+    key: r.accountnumber,
+    path: recordPath('accounts', { accountnumber: r.accountnumber }),
+  }),
+};
+
+const contactSpec: UpsertSpec<ContactSinkRecord> = {
+  logicalName: 'contact',
+  table: T.contact,
+  lookups: (r) => [
+    ...(r.parentcustomerid
+      ? lookup<ContactSinkRecord>(
+          'parentcustomerid',
+          r.parentcustomerid.table === 'account' ? T.account : T.contact,
+          r.parentcustomerid.ref,
+          `parentcustomerid_${r.parentcustomerid.table}`,
+        )
+      : []),
+    ...lookup<ContactSinkRecord>('transactioncurrencyid', T.transactioncurrency, r.transactioncurrencyid),
+  ],
+  identity: async (r) => ({ key: r.contactid.toLowerCase(), path: recordPath('contacts', r.contactid) }),
+};
+
+const unitSpec: UpsertSpec<UnitSinkRecord> = {
+  logicalName: 'uom',
+  table: T.uom,
+  lookups: (r) => [
+    ...lookup<UnitSinkRecord>('uomscheduleid', T.uomschedule, r.uomscheduleid),
+    ...lookup<UnitSinkRecord>('baseuom', T.uom, r.baseuom),
+  ],
+  identity: async (r, resolver, what) => {
+    const group = await resolver.id(T.uomschedule, r.uomscheduleid, `${what}: unit group`);
+    const existing = await resolver.find(T.uom, { _uomscheduleid_value: group, name: r.name }, what);
+    const id = existing ?? nameBasedGuid(`uom|${group}|${r.name.toLowerCase()}`);
+    return { key: id, path: recordPath('uoms', id) };
+  },
+};
+
+const priceListItemSpec: UpsertSpec<PriceListItemSinkRecord> = {
+  logicalName: 'productpricelevel',
+  table: T.productpricelevel,
+  lookups: (r) => [
+    ...lookup<PriceListItemSinkRecord>('pricelevelid', T.pricelevel, r.pricelevelid),
+    ...lookup<PriceListItemSinkRecord>('productid', T.product, r.productid),
+    ...lookup<PriceListItemSinkRecord>('uomid', T.uom, r.uomid),
+  ],
+  identity: async (r, resolver, what) => {
+    const priceList = await resolver.id(T.pricelevel, r.pricelevelid, `${what}: price list`);
+    const product = await resolver.id(T.product, r.productid, `${what}: product`);
+    const unit = await resolver.id(T.uom, r.uomid, `${what}: unit`);
+    const natural = { _pricelevelid_value: priceList, _productid_value: product, _uomid_value: unit };
+    const existing = await resolver.find(T.productpricelevel, natural, what);
+    const id = existing ?? nameBasedGuid(`productpricelevel|${priceList}|${product}|${unit}`);
+    return { key: id, path: recordPath('productpricelevels', id) };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+type Prep = { ok: true; prepared: Prepared } | { ok: false; error: ConnectorError };
+
+async function prepareAll<R extends Record<string, unknown>>(
+  spec: UpsertSpec<R>,
+  records: readonly R[],
+  resolver: RefResolver,
+  offset: number,
+): Promise<Prep[]> {
+  try {
+    await resolver.prefetch(records.flatMap((r) => spec.lookups(r).map((l) => [l.table, l.ref] as const)));
+  } catch (error) {
+    const failure = asConnectorError(error);
+    // A refused query (a bad value in one reference): each record resolves its own below and
+    // reports its own error. Anything else (throttled, unavailable, auth) fails the chunk.
+    if (!isRecordLevel(failure)) return records.map(() => ({ ok: false, error: failure }));
+  }
+  const out: Prep[] = [];
+  for (const [index, record] of records.entries()) {
+    const what = `${spec.logicalName} record ${offset + index}`;
+    try {
+      const identity = await spec.identity(record, resolver, what);
+      const body: Record<string, unknown> = {};
+      const lookups = spec.lookups(record);
+      const lookupFields = new Set<string>(lookups.map((l) => l.field));
+      for (const [name, value] of Object.entries(record)) {
+        if (value === undefined || lookupFields.has(name)) continue;
+        body[name] = value;
+      }
+      for (const l of lookups) {
+        const id = await resolver.id(l.table, l.ref, `${what}: ${l.field}`);
+        body[`${l.navigation}@odata.bind`] = `/${recordPath(l.table.entitySet, id)}`;
+      }
+      out.push({ ok: true, prepared: { key: identity.key, path: identity.path, body } });
+    } catch (error) {
+      out.push({ ok: false, error: asConnectorError(error) });
+    }
+  }
+  return out;
+}
+
+/** Record outcomes carry `ConnectorError`s; anything else (an abort of the run, a bug) is rethrown. */
+function asConnectorError(error: unknown): ConnectorError {
+  if (isConnectorError(error)) return error;
+  throw error;
+}
+
+/** Errors about the records themselves: splitting the chunk finds the bad ones. */
+function isRecordLevel(error: ConnectorError): boolean {
+  return error.code === 'validation_failed' || error.code === 'not_found' || error.code === 'conflict';
+}
+
+type SendChunk = (items: readonly Prepared[]) => Promise<Map<number, ConnectorError> | undefined>;
+
+/**
+ * Sends `items` with `send` and returns one outcome per item. `send` resolves with the failures it
+ * could attribute to single items (by index), or throws for the chunk as a whole.
+ */
+async function writeWithIsolation(items: readonly Prepared[], send: SendChunk): Promise<Outcome[]> {
+  if (items.length === 0) return [];
+  let failures: Map<number, ConnectorError> | undefined;
+  try {
+    failures = await send(items);
+  } catch (error) {
+    const failure = asConnectorError(error);
+    if (!isRecordLevel(failure) || items.length === 1) {
+      return items.map(() => ({ ok: false as const, error: failure }));
+    }
+    const middle = Math.ceil(items.length / 2);
+    const left = await writeWithIsolation(items.slice(0, middle), send);
+    const right = await writeWithIsolation(items.slice(middle), send);
+    return [...left, ...right];
+  }
+  if (!failures || failures.size === 0) return items.map((item) => ({ ok: true as const, key: item.key }));
+  // The failed items are set aside; the others were rolled back with them and go again.
+  const outcomes: (Outcome | undefined)[] = items.map((_, index) => {
+    const error = failures?.get(index);
+    return error ? { ok: false as const, error } : undefined;
+  });
+  const again = items.filter((_, index) => !failures?.has(index));
+  const retried = await writeWithIsolation(again, send);
+  let next = 0;
+  return outcomes.map((outcome) => outcome ?? retried[next++] ?? { ok: false, error: missingOutcome() });
+}
+
+function missingOutcome(): ConnectorError {
+  return new ConnectorError('schema_mismatch', 'No outcome was recorded for this record.');
+}
+
+async function writeChunks<R extends Record<string, unknown>>(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  spec: UpsertSpec<R>,
+  records: readonly R[],
+  sendFor: (api: DataverseApi) => SendChunk,
+): Promise<Outcome[]> {
+  const api = new DataverseApi(ctx, config);
+  const resolver = new RefResolver(api, 'backfill');
+  const send = sendFor(api);
+  const outcomes: Outcome[] = [];
+  for (let start = 0; start < records.length; start += config.upsertChunkSize) {
+    const chunk = records.slice(start, start + config.upsertChunkSize);
+    const prepared = await prepareAll(spec, chunk, resolver, start);
+    const ready = prepared.flatMap((p) => (p.ok ? [p.prepared] : []));
+    const written = await writeWithIsolation(ready, send);
+    let next = 0;
+    for (const p of prepared) {
+      outcomes.push(
+        p.ok ? (written[next++] ?? { ok: false, error: missingOutcome() }) : { ok: false, error: p.error },
+      );
+    }
+    ctx.logger.info(
+      {
+        table: spec.logicalName,
+        records: chunk.length,
+        failed: outcomes.slice(start).filter((o) => !o.ok).length,
+      },
+      'dataverse upsert chunk written',
+    );
+  }
+  return outcomes;
+}
+
+/** `POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple`: 204, all or nothing. */
+function upsertMultiple(logicalName: string, entitySet: string): (api: DataverseApi) => SendChunk {
+  return (api) => async (items) => {
+    await api.send('POST', `${entitySet}/Microsoft.Dynamics.CRM.UpsertMultiple`, {
+      json: {
+        Targets: items.map((item) => ({
+          '@odata.type': `Microsoft.Dynamics.CRM.${logicalName}`,
+          '@odata.id': item.path,
+          ...item.body,
+        })),
+      },
+      // Upserts by key: sending the same targets twice leaves the same rows.
+      idempotent: true,
+      priority: 'backfill',
+    });
+    return undefined;
+  };
+}
+
+/** `$batch` with one changeset of `PATCH <set>(<id>)` upserts (no If-Match: create or update). */
+function batchUpserts(api: DataverseApi): SendChunk {
+  return async (items) => {
+    const operations: BatchOperation[] = items.map((item) => ({
+      method: 'PATCH',
+      url: `${API_PATH}${item.path}`,
+      body: item.body,
+    }));
+    const { status, parts } = await sendBatch(api, [operations], { priority: 'backfill', idempotent: true });
+    const failures = new Map<number, ConnectorError>();
+    let unattributed: ConnectorError | undefined;
+    for (const part of parts) {
+      if (part.status < 400) continue;
+      const index = part.contentId === undefined ? Number.NaN : Number(part.contentId) - 1;
+      const item = items[index];
+      const error = partError(
+        part,
+        'PATCH',
+        item ? api.url(item.path.replace(/\(.*$/, '')) : api.url('$batch'),
+      );
+      if (item) failures.set(index, error);
+      else unattributed = error;
+    }
+    if (unattributed && failures.size === 0) throw unattributed;
+    if (failures.size === 0 && status >= 400) {
+      throw new ConnectorError('validation_failed', 'The $batch failed without naming a failed part.');
+    }
+    return failures;
+  };
+}
+
+export function writeProducts(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly ProductSinkRecord[],
+) {
+  return writeChunks(ctx, config, productSpec, records, upsertMultiple('product', 'products'));
+}
+
+export function writeAccounts(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly AccountSinkRecord[],
+) {
+  return writeChunks(ctx, config, accountSpec, records, upsertMultiple('account', 'accounts'));
+}
+
+export function writeContacts(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly ContactSinkRecord[],
+) {
+  return writeChunks(ctx, config, contactSpec, records, upsertMultiple('contact', 'contacts'));
+}
+
+export function writeUnits(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly UnitSinkRecord[],
+) {
+  return writeChunks(ctx, config, unitSpec, records, upsertMultiple('uom', 'uoms'));
+}
+
+export function writePriceListItems(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly PriceListItemSinkRecord[],
+) {
+  return writeChunks(ctx, config, priceListItemSpec, records, batchUpserts);
+}
+
+/**
+ * Writes the F&O order number into the configured column of each order: `PATCH salesorders(<id>)`
+ * with `If-Match: *` (update only: a missing order is `not_found`, never created), `live`.
+ */
+export async function writeOrderErpNumbers(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly OrderErpNumberRecord[],
+): Promise<Outcome[]> {
+  const api = new DataverseApi(ctx, config);
+  return Promise.all(
+    records.map(async (record): Promise<Outcome> => {
+      try {
+        await api.send('PATCH', recordPath('salesorders', record.salesorderid), {
+          json: { [config.erpOrderNumberColumn]: record.erpOrderNumber },
+          headers: { 'If-Match': '*' },
+          priority: 'live',
+        });
+        return { ok: true, key: record.salesorderid.toLowerCase() };
+      } catch (error) {
+        return { ok: false, error: asConnectorError(error) };
+      }
+    }),
+  );
+}

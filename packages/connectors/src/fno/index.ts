@@ -1,0 +1,22 @@
+// The F&O connector's public surface (re-exported by the package entry point).
+export {
+  type BusinessEvent,
+  type BusinessEventEnvelope,
+  type BusinessEventSample,
+  parseBusinessEvent,
+} from './business-event';
+export {
+  createFnoHttpClient,
+  type FnoConfig,
+  type FnoConfigInput,
+  type FnoHttpOptions,
+  fnoConfigSchema,
+  type LegalEntitySettings,
+} from './config';
+export { fnoConnector } from './connector';
+export { type EnsureCustomerRecord, type EnsuredCustomer, ensureCustomer } from './customers';
+export type { FetchableEntitySet, FetchedRow } from './entities';
+export { fetchOne } from './fetch-one';
+export type { FullCompareCheckpoint } from './full-compare';
+export { type CreatedSalesOrder, type CreateSalesOrderRecord, createSalesOrder } from './sales-orders';
+export type { CustomerRecord, PriceRecord, ProductRecord, ReleasedProductRecord } from './sources';
