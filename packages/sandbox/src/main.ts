@@ -15,12 +15,15 @@ const { values: args } = parseArgs({
   options: {
     reset: { type: 'boolean', default: false },
     'state-dir': { type: 'string' },
+    products: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
   process.stdout.write(
-    'usage: npm run sandbox -- [--reset] [--state-dir <dir>]\n' +
+    'usage: npm run sandbox -- [--reset] [--state-dir <dir>] [--products <n>]\n' +
+      '  --products: released products per F&O legal entity in the seed (default 2,000, up to 100,000);\n' +
+      '              applies when the seed is built: first start or --reset\n' +
       '  ports: SANDBOX_ENTRA_PORT (4401), SANDBOX_DATAVERSE_PORT (4402), SANDBOX_FNO_PORT (4403)\n',
   );
   process.exit(0);
@@ -29,6 +32,11 @@ if (args.help) {
 const env = parseEnv();
 const logger = createLogger({ name: 'sandbox', level: env.LOG_LEVEL });
 const stateDir = path.resolve(args['state-dir'] ?? defaultStateDir());
+const products = args.products === undefined ? undefined : Number(args.products);
+if (products !== undefined && !(Number.isInteger(products) && products >= 1 && products <= 100_000)) {
+  process.stderr.write(`--products must be a whole number from 1 to 100000, got "${args.products}"\n`);
+  process.exit(2);
+}
 
 try {
   const faults = new FaultStore();
@@ -58,6 +66,7 @@ try {
     verifier: createTokenVerifier({ jwks: entra.jwks(), tenantId: entra.tenantId, faults, service: 'fno' }),
     apps: () => entra.apps(),
     logger: logger.child({ service: 'fno' }),
+    ...(products === undefined ? {} : { products }),
   });
 
   const sandbox = await startSandbox({
