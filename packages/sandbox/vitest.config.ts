@@ -1,3 +1,3 @@
 import { definePackageTestConfig } from '@mlc/vitest-config';
 
-export default definePackageTestConfig();
+export default definePackageTestConfig({ integrationGlobalSetup: ['test/global-setup.ts'] });

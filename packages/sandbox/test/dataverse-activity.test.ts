@@ -10,7 +10,7 @@ import { type Harness, startHarness } from './dataverse-harness';
 type Row = Record<string, unknown>;
 
 const control = (h: Harness, method: string, body?: unknown) =>
-  fetch(`${h.origin}/_sandbox/activity`, {
+  h.fetch(`${h.origin}/_sandbox/activity`, {
     method,
     headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

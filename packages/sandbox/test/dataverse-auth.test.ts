@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applicationUserId, seedFacts } from '../src/dataverse';
-import {
-  AUTHORITY_HOST,
-  type Harness,
-  MAIN_APP,
-  MISCONFIGURED_APP,
-  startHarness,
-  TENANT_ID,
-} from './dataverse-harness';
+import { type Harness, MAIN_APP, MISCONFIGURED_APP, startHarness, TENANT_ID } from './dataverse-harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,11 +10,11 @@ afterAll(async () => {
   await h.close();
 });
 
-const CHALLENGE = `Bearer authorization_uri=${AUTHORITY_HOST}/${TENANT_ID}/oauth2/authorize`;
-
 async function expectChallenge(response: Response): Promise<void> {
   expect(response.status).toBe(401);
-  expect(response.headers.get('www-authenticate')).toBe(CHALLENGE);
+  expect(response.headers.get('www-authenticate')).toBe(
+    `Bearer authorization_uri=${h.entraUrl}/${TENANT_ID}/oauth2/authorize`,
+  );
   expect(await response.text()).toBe('');
 }
 

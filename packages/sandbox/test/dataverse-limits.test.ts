@@ -17,10 +17,10 @@ import { type Harness, startHarness } from './dataverse-harness';
 import { msalApp, type SandboxClient, sandboxClient, silentLogger, tempStateDir } from './host.fixtures';
 
 /**
- * Service protection limits (dataverse.md §6): the harness for the request-count and execution-time
- * limits and the control API; the real host (HTTPS, Entra tokens) for the concurrency limit, whose
- * requests stay in flight through the host's injected latency, and for the host's early-retry
- * counter.
+ * Service protection limits (dataverse.md §6), all behind the real host with msal-node tokens: the
+ * harness for the request-count and execution-time limits and the control API; a sandbox of its own
+ * (small seed) for the concurrency limit, whose requests stay in flight through the host's injected
+ * latency, and for the host's early-retry counter.
  */
 
 const BURST = 'x-ms-ratelimit-burst-remaining-xrm-requests';
@@ -60,7 +60,7 @@ describe('Dataverse service protection limits (harness)', () => {
   });
 
   const putLimits = (value: unknown) =>
-    fetch(`${h.origin}/_sandbox/limits`, {
+    h.fetch(`${h.origin}/_sandbox/limits`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(value),
@@ -110,7 +110,7 @@ describe('Dataverse service protection limits (harness)', () => {
     }
     // Each early request pushes the end of the block by a request's share of the window (15 s).
     for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThanOrEqual((waits[i - 1] ?? 0) + 14);
-    const limits = (await (await fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits;
+    const limits = (await (await h.fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits;
     expect(limits.usage).toEqual([
       expect.objectContaining({ requests: 2, refused: { requests: 4, executionTime: 0, concurrency: 0 } }),
     ]);
@@ -124,7 +124,7 @@ describe('Dataverse service protection limits (harness)', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get(BURST)).toBe('0');
     expect((await h.api('WhoAmI', { headers: { Authorization: `Bearer ${secondToken}` } })).status).toBe(429);
-    const limits = (await (await fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits;
+    const limits = (await (await h.fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits;
     expect(limits.usage).toHaveLength(2);
   });
 
@@ -151,7 +151,7 @@ describe('Dataverse service protection limits (harness)', () => {
     });
     expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused?.headers.get(TIME)).toBe('0.00');
-    const limits = (await (await fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits;
+    const limits = (await (await h.fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits;
     expect(limits.usage[0]?.executionTimeMs).toBeGreaterThanOrEqual(25);
   });
 
@@ -194,15 +194,15 @@ describe('Dataverse service protection limits (harness)', () => {
       'windowSeconds',
     ]);
     expect(body.error.message).toContain('burst');
-    const notJson = await fetch(`${h.origin}/_sandbox/limits`, { method: 'PUT', body: '{nope' });
+    const notJson = await h.fetch(`${h.origin}/_sandbox/limits`, { method: 'PUT', body: '{nope' });
     expect([notJson.status, ((await notJson.json()) as ControlError).error.code]).toEqual([
       400,
       'invalid_json',
     ]);
-    const post = await fetch(`${h.origin}/_sandbox/limits`, { method: 'POST' });
+    const post = await h.fetch(`${h.origin}/_sandbox/limits`, { method: 'POST' });
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, PUT']);
     // A refused PUT leaves the settings as they were.
-    expect(((await (await fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits).requests).toBe(6000);
+    expect(((await (await h.fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits).requests).toBe(6000);
 
     await putLimits({ enabled: false, requests: 1 });
     for (let i = 0; i < 5; i++) {
@@ -217,7 +217,7 @@ describe('Dataverse service protection limits (harness)', () => {
     await h.api('WhoAmI');
     expect((await h.api('WhoAmI')).status).toBe(429);
     await h.service.reset();
-    expect(((await (await fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits).enabled).toBe(false);
+    expect(((await (await h.fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits).enabled).toBe(false);
     expect((await h.api('WhoAmI')).status).toBe(200);
   });
 });

@@ -88,7 +88,7 @@ describe('persistence', () => {
       seedSize: { accounts: 20, contacts: 10, opportunities: 4, quotes: 1, standaloneOrders: 2 },
     });
     const before = (await h.service.stats()).tables['product'] ?? 0;
-    const response = await fetch(`${h.origin}/_sandbox/seed`, {
+    const response = await h.fetch(`${h.origin}/_sandbox/seed`, {
       method: 'POST',
       body: JSON.stringify({ extraProducts: 500 }),
     });

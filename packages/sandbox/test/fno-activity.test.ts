@@ -26,7 +26,7 @@ async function start(): Promise<FnoHarness> {
 }
 
 async function step(h: FnoHarness, body: unknown): Promise<ActivityOperation[]> {
-  const answer = await control(h.origin, 'POST', '/_sandbox/activity/step', body);
+  const answer = await control(h, 'POST', '/_sandbox/activity/step', body);
   expect(answer.status, JSON.stringify(answer.json())).toBe(200);
   return answer.json<{ value: ActivityOperation[] }>().value;
 }
@@ -64,7 +64,7 @@ describe('F&O activity generator', () => {
     const h = await start();
     const r = await startReceiver();
     receivers.push(r);
-    const created = await control(h.origin, 'POST', '/_sandbox/business-events/endpoints', {
+    const created = await control(h, 'POST', '/_sandbox/business-events/endpoints', {
       url: r.url,
       activations: [
         { businessEventId: CUSTOMER_CHANGED },
@@ -103,7 +103,7 @@ describe('F&O activity generator', () => {
 
   it('runs at a chosen rate until stopped or until maxOperations, and validates its settings', async () => {
     const h = await start();
-    const started = await control(h.origin, 'PUT', '/_sandbox/activity', {
+    const started = await control(h, 'PUT', '/_sandbox/activity', {
       ratePerMinute: 6_000,
       seed: 3,
       legalEntities: ['demf'],
@@ -121,7 +121,7 @@ describe('F&O activity generator', () => {
     const deadline = Date.now() + 5_000;
     while (status.running && Date.now() < deadline) {
       await sleep(20);
-      status = (await control(h.origin, 'GET', '/_sandbox/activity')).json<ActivityStatus>();
+      status = (await control(h, 'GET', '/_sandbox/activity')).json<ActivityStatus>();
     }
     expect(status.running).toBe(false);
     expect(status.actions).toBe(12);
@@ -129,20 +129,20 @@ describe('F&O activity generator', () => {
     expect(new Set(status.recent.map((op) => op.legalEntity))).toEqual(new Set(['demf']));
 
     // Kinds a mix omits weigh 0.
-    await control(h.origin, 'PUT', '/_sandbox/activity', { ratePerMinute: 6_000, mix: { customerEdits: 1 } });
+    await control(h, 'PUT', '/_sandbox/activity', { ratePerMinute: 6_000, mix: { customerEdits: 1 } });
     await sleep(60);
-    const stopped = (await control(h.origin, 'DELETE', '/_sandbox/activity')).json<ActivityStatus>();
+    const stopped = (await control(h, 'DELETE', '/_sandbox/activity')).json<ActivityStatus>();
     expect(stopped.running).toBe(false);
     expect(stopped.mix).toEqual({ priceChanges: 0, newProducts: 0, customerEdits: 1, invoices: 0 });
     expect(new Set(stopped.recent.map((op) => op.kind))).toEqual(new Set(['customerEdits']));
     expect(stopped.byKind.customerEdits).toBe(stopped.actions);
     await sleep(60);
     expect(stopped.actions).toBeGreaterThan(0);
-    expect((await control(h.origin, 'GET', '/_sandbox/activity')).json<ActivityStatus>().actions).toBe(
+    expect((await control(h, 'GET', '/_sandbox/activity')).json<ActivityStatus>().actions).toBe(
       stopped.actions,
     );
 
-    const invalid = await control(h.origin, 'PUT', '/_sandbox/activity', {
+    const invalid = await control(h, 'PUT', '/_sandbox/activity', {
       ratePerMinute: 0,
       mix: { priceChanges: 0, newProducts: 0, customerEdits: 0, invoices: 0 },
     });

@@ -55,7 +55,7 @@ async function endpoint(
   activations: Array<{ businessEventId: string; legalEntity?: string }>,
   extra: Record<string, unknown> = {},
 ) {
-  const created = await control(h.origin, 'POST', '/_sandbox/business-events/endpoints', {
+  const created = await control(h, 'POST', '/_sandbox/business-events/endpoints', {
     url,
     activations,
     ...extra,
@@ -89,7 +89,7 @@ describe('business event catalog', () => {
 
   it('lists the standard invoice event and the two partner events, each with a "Download schema" sample', async () => {
     const h = await start();
-    const catalog = await control(h.origin, 'GET', '/_sandbox/business-events/catalog');
+    const catalog = await control(h, 'GET', '/_sandbox/business-events/catalog');
     const value = catalog.json<{
       value: Array<{ businessEventId: string; standard: boolean; schema: Record<string, unknown> }>;
     }>().value;
@@ -236,7 +236,7 @@ describe('business events from OData writes', () => {
     let order: Record<string, unknown> = {};
     let invoice: Record<string, unknown> = {};
     for (const candidate of open.value) {
-      const posted = await control(h.origin, 'POST', '/_sandbox/fno/invoice', {
+      const posted = await control(h, 'POST', '/_sandbox/fno/invoice', {
         dataAreaId: 'usmf',
         SalesOrderNumber: candidate['SalesOrderNumber'],
       });
@@ -286,7 +286,7 @@ describe('business events from OData writes', () => {
       `SalesOrderHeadersV2(dataAreaId='usmf',SalesOrderNumber='${number}')?$select=SalesOrderStatus`,
     );
     expect(header['SalesOrderStatus']).toBe('Invoiced');
-    const again = await control(h.origin, 'POST', '/_sandbox/fno/invoice', {
+    const again = await control(h, 'POST', '/_sandbox/fno/invoice', {
       dataAreaId: 'usmf',
       SalesOrderNumber: number,
     });
@@ -294,7 +294,7 @@ describe('business events from OData writes', () => {
       409,
       'order_invoiced',
     ]);
-    const missing = await control(h.origin, 'POST', '/_sandbox/fno/invoice', {
+    const missing = await control(h, 'POST', '/_sandbox/fno/invoice', {
       dataAreaId: 'usmf',
       SalesOrderNumber: 'NOPE',
     });
@@ -321,7 +321,7 @@ describe('business event delivery', () => {
     let errors: Array<Record<string, unknown>> = [];
     while (errors.length === 0 && Date.now() < deadline) {
       await sleep(20);
-      errors = (await control(h.origin, 'GET', '/_sandbox/business-events/errors')).json<{
+      errors = (await control(h, 'GET', '/_sandbox/business-events/errors')).json<{
         value: Array<Record<string, unknown>>;
       }>().value;
     }
@@ -336,19 +336,15 @@ describe('business event delivery', () => {
     const eventId = (errors[0]?.['payload'] as Record<string, unknown> | undefined)?.['EventId'];
 
     // The endpoint is deleted and created again under the same name: resend goes to the new one.
-    expect(
-      (await control(h.origin, 'DELETE', `/_sandbox/business-events/endpoints/${created.id}`)).status,
-    ).toBe(200);
+    expect((await control(h, 'DELETE', `/_sandbox/business-events/endpoints/${created.id}`)).status).toBe(
+      200,
+    );
     const replacement = await receiver();
     await endpoint(h, replacement.url, [], { name: 'Receiver' });
-    const resent = await control(
-      h.origin,
-      'POST',
-      `/_sandbox/business-events/errors/${errors[0]?.['id']}/resend`,
-    );
+    const resent = await control(h, 'POST', `/_sandbox/business-events/errors/${errors[0]?.['id']}/resend`);
     expect(resent.json()).toMatchObject({ delivered: true, attempts: 1, error: null });
     expect(replacement.received.map((entry) => entry.json['EventId'])).toEqual([eventId]);
-    expect((await control(h.origin, 'GET', '/_sandbox/business-events/errors')).json()).toEqual({
+    expect((await control(h, 'GET', '/_sandbox/business-events/errors')).json()).toEqual({
       value: [],
     });
   });
@@ -359,17 +355,15 @@ describe('business event delivery', () => {
       const tls = await ensureTlsMaterial(tlsDir);
       const secure = await receiver({ cert: tls.certPem, key: tls.keyPem });
       const untrusting = await start(FAST);
-      const refused = await control(untrusting.origin, 'POST', '/_sandbox/business-events/endpoints', {
+      const refused = await control(untrusting, 'POST', '/_sandbox/business-events/endpoints', {
         url: secure.url,
         activations: [{ businessEventId: CUSTOMER_CHANGED }],
       });
       expect(refused.status).toBe(502);
       expect(refused.json<{ error: { code: string } }>().error.code).toBe('endpoint_test_failed');
-      expect((await control(untrusting.origin, 'GET', '/_sandbox/business-events/endpoints')).json()).toEqual(
-        {
-          value: [],
-        },
-      );
+      expect((await control(untrusting, 'GET', '/_sandbox/business-events/endpoints')).json()).toEqual({
+        value: [],
+      });
       await untrusting.close();
       fno = undefined;
 
@@ -388,7 +382,7 @@ describe('business event delivery', () => {
 
   it('validates endpoints and activations', async () => {
     const h = await start();
-    const post = (body: unknown) => control(h.origin, 'POST', '/_sandbox/business-events/endpoints', body);
+    const post = (body: unknown) => control(h, 'POST', '/_sandbox/business-events/endpoints', body);
     const code = async (body: unknown) => {
       const answer = await post(body);
       return [answer.status, answer.json<{ error: { code: string } }>().error.code];
@@ -411,27 +405,22 @@ describe('business event delivery', () => {
     ).toEqual([400, 'unknown_legal_entity']);
     const r = await receiver();
     const created = await endpoint(h, r.url, [{ businessEventId: CUSTOMER_CHANGED, legalEntity: 'demf' }]);
-    const again = await control(
-      h.origin,
-      'POST',
-      `/_sandbox/business-events/endpoints/${created.id}/activations`,
-      {
-        businessEventId: CUSTOMER_CHANGED,
-        legalEntity: 'DEMF',
-      },
-    );
+    const again = await control(h, 'POST', `/_sandbox/business-events/endpoints/${created.id}/activations`, {
+      businessEventId: CUSTOMER_CHANGED,
+      legalEntity: 'DEMF',
+    });
     expect([again.status, again.json<{ error: { code: string } }>().error.code]).toEqual([
       409,
       'already_active',
     ]);
-    const wrongMethod = await control(h.origin, 'PUT', '/_sandbox/business-events/endpoints');
+    const wrongMethod = await control(h, 'PUT', '/_sandbox/business-events/endpoints');
     expect(wrongMethod.status).toBe(405);
-    expect((await control(h.origin, 'GET', '/_sandbox/business-events/nothing')).status).toBe(404);
-    const parameters = await control(h.origin, 'PUT', '/_sandbox/business-events/parameters', {
+    expect((await control(h, 'GET', '/_sandbox/business-events/nothing')).status).toBe(404);
+    const parameters = await control(h, 'PUT', '/_sandbox/business-events/parameters', {
       retryCount: 11,
     });
     expect(parameters.status).toBe(400);
-    const defaults = await control(h.origin, 'PUT', '/_sandbox/business-events/parameters', {});
+    const defaults = await control(h, 'PUT', '/_sandbox/business-events/parameters', {});
     expect(defaults.json()).toEqual({
       retryCount: 3,
       retryWaitMs: 20,
@@ -456,7 +445,7 @@ describe('business event delivery', () => {
       fno = undefined;
 
       h = await start({ ...FAST, stateDir });
-      const listed = (await control(h.origin, 'GET', '/_sandbox/business-events/endpoints')).json<{
+      const listed = (await control(h, 'GET', '/_sandbox/business-events/endpoints')).json<{
         value: Array<{ name: string; authHeaderName: string | null; activations: unknown[] }>;
       }>().value;
       expect(listed).toMatchObject([{ name: 'Kept', authHeaderName: null, activations: [{}] }]);
@@ -468,7 +457,7 @@ describe('business event delivery', () => {
       expect(Number(after?.json['ControlNumber'])).toBeGreaterThan(Number(before?.json['ControlNumber']));
 
       await h.service.reset();
-      expect((await control(h.origin, 'GET', '/_sandbox/business-events/endpoints')).json()).toEqual({
+      expect((await control(h, 'GET', '/_sandbox/business-events/endpoints')).json()).toEqual({
         value: [],
       });
       await h.close();

@@ -99,14 +99,14 @@ export async function startReceiver(tls?: { cert: string; key: string }): Promis
   };
 }
 
-/** `fetch` on a sandbox control route of the F&O port, JSON in and out. */
+/** A sandbox control route of the F&O port (a harness: its origin and CA), JSON in and out. */
 export async function control(
-  origin: string,
+  target: { origin: string; fetch: (url: string, init?: RequestInit) => Promise<Response> },
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: <T = Record<string, unknown>>() => T }> {
-  const response = await fetch(`${origin}${path}`, {
+  const response = await target.fetch(`${target.origin}${path}`, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

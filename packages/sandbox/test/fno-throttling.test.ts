@@ -17,7 +17,7 @@ async function start(options: HarnessOptions = {}): Promise<FnoHarness> {
 }
 
 async function setThrottling(h: FnoHarness, settings: unknown) {
-  const answer = await control(h.origin, 'PUT', '/_sandbox/throttling', settings);
+  const answer = await control(h, 'PUT', '/_sandbox/throttling', settings);
   expect(answer.status, JSON.stringify(answer.json())).toBe(200);
   return answer.json<{
     active: boolean;
@@ -30,13 +30,13 @@ describe('F&O throttling (service protection)', () => {
   it('is on by default, shows its settings and statistics, and refuses invalid settings field by field', async () => {
     const h = await start({ throttling: { capacity: 5_000 } });
     expect((await h.api('CustomerGroups')).status).toBe(200);
-    const current = await control(h.origin, 'GET', '/_sandbox/throttling');
+    const current = await control(h, 'GET', '/_sandbox/throttling');
     expect(current.json()).toMatchObject({
       active: true,
       settings: { ...DEFAULT_THROTTLING, capacity: 5_000 },
       stats: { windowRequests: 1, inflight: 0, admitted: 1, throttled: 0 },
     });
-    const invalid = await control(h.origin, 'PUT', '/_sandbox/throttling', {
+    const invalid = await control(h, 'PUT', '/_sandbox/throttling', {
       capacity: -1,
       thresholds: { Low: 2 },
       surprise: true,
@@ -71,7 +71,7 @@ describe('F&O throttling (service protection)', () => {
     expect([early.status, early.headers.get('retry-after')]).toEqual([429, '2']);
     await sleep(1_100);
     expect((await h.api('CustomerGroups')).status).toBe(200);
-    const stats = (await control(h.origin, 'GET', '/_sandbox/throttling')).json<{
+    const stats = (await control(h, 'GET', '/_sandbox/throttling')).json<{
       stats: Record<string, unknown>;
     }>().stats;
     expect(stats).toMatchObject({ throttled: 2, throttledByClient: { [MAIN_APP.clientId]: 2 } });
@@ -93,7 +93,7 @@ describe('F&O throttling (service protection)', () => {
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 429, 429]);
     expect((await h.api('CustomerGroups')).status).toBe(200);
     expect(
-      (await control(h.origin, 'GET', '/_sandbox/throttling')).json<{ stats: { inflight: number } }>().stats
+      (await control(h, 'GET', '/_sandbox/throttling')).json<{ stats: { inflight: number } }>().stats
         .inflight,
     ).toBe(0);
   });
@@ -117,6 +117,6 @@ describe('F&O throttling (service protection)', () => {
 
   it('reports the built-in limits as inactive when the service was given its own gate', async () => {
     const h = await start({ gate: { admit: () => undefined } });
-    expect((await control(h.origin, 'GET', '/_sandbox/throttling')).json()).toMatchObject({ active: false });
+    expect((await control(h, 'GET', '/_sandbox/throttling')).json()).toMatchObject({ active: false });
   });
 });

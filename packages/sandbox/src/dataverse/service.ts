@@ -29,7 +29,7 @@ import type { WebhookOptions } from './webhooks/dispatcher';
 export interface DataverseServiceOptions {
   /** State lives in `<stateDir>/dataverse/`. */
   stateDir: string;
-  /** Checks bearer tokens (the sandbox's Entra ID, or a local key pair in tests). */
+  /** Checks bearer tokens: `createTokenVerifier` over the sandbox Entra ID's keys. */
   verifier: TokenVerifier;
   /** The app registrations; those with `dataverseApplicationUser` get an application user. */
   apps: () => readonly SandboxApp[];

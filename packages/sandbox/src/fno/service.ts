@@ -35,7 +35,7 @@ import {
 export interface FnoServiceOptions {
   /** The sandbox state directory; F&O keeps its tables under `<stateDir>/fno/`. */
   stateDir: string;
-  /** Verifies bearer tokens (the sandbox Entra ID's in production, a local one in tests). */
+  /** Verifies bearer tokens: `createTokenVerifier` over the sandbox Entra ID's keys. */
   verifier: TokenVerifier;
   /** The tenant's app registrations; those with `fnoEntraApplication` may call F&O. */
   apps: () => readonly SandboxApp[];
