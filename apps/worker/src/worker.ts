@@ -9,6 +9,7 @@ import {
 import type { Logger } from '@mlc/logger';
 import PgBoss from 'pg-boss';
 import { addressOf, serveHealth } from './health';
+import { createJobQueue, type JobQueue } from './jobs/index';
 
 export interface WorkerOptions {
   databaseUrl?: string | undefined;
@@ -20,6 +21,8 @@ export interface RunningWorker {
   healthUrl: string;
   db: DbClient;
   boss: PgBoss;
+  /** The typed job queue (see jobs/catalog.ts); handlers are registered by the sync graph. */
+  jobs: JobQueue;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     queueStarted = false;
   });
   await boss.start();
+  const jobs = await createJobQueue(boss, logger);
   queueStarted = true;
 
   let server: Server;
@@ -77,6 +81,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     healthUrl,
     db,
     boss,
+    jobs,
     async stop() {
       if (stopping) return;
       stopping = true;

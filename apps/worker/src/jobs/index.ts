@@ -1,0 +1,3 @@
+export { type JobCatalog, type JobDefinition, type JobName, type JobPayload, jobCatalog } from './catalog';
+export { isPermanent, PermanentJobError } from './errors';
+export { createJobQueue, type JobHandlers, type JobQueue } from './queue';
