@@ -5,11 +5,12 @@ import {
   ensureDatabase,
   migrateDatabase,
   type RunningDatabase,
+  withAdvisoryLock,
 } from '@mlc/db';
 import type { Logger } from '@mlc/logger';
 import PgBoss from 'pg-boss';
 import { addressOf, serveHealth } from './health';
-import { createJobQueue, type JobQueue } from './jobs/index';
+import { createJobQueue, type JobQueue, QUEUE_SETUP_LOCK_KEY } from './jobs/index';
 
 export interface WorkerOptions {
   databaseUrl?: string | undefined;
@@ -53,7 +54,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     queueStarted = false;
   });
   await boss.start();
-  const jobs = await createJobQueue(boss, logger);
+  const jobs = await createJobQueue(boss, logger, {
+    serialiseSetup: (work) => withAdvisoryLock(db.pool, QUEUE_SETUP_LOCK_KEY, work),
+  });
   queueStarted = true;
 
   let server: Server;

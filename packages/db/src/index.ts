@@ -10,6 +10,7 @@ export {
 } from './client';
 export { type EnsureDatabaseOptions, ensureDatabase } from './database';
 export { type EmbeddedPostgresOptions, type RunningDatabase, startEmbeddedPostgres } from './embedded';
+export { withAdvisoryLock } from './lock';
 export { MIGRATION_LOCK_KEY, type MigrateResult, migrateDatabase, migrationsFolder } from './migrate';
 export { findProjectRoot, localDataDir } from './project';
 export {

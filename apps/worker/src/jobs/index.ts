@@ -1,3 +1,9 @@
 export { type JobCatalog, type JobDefinition, type JobName, type JobPayload, jobCatalog } from './catalog';
 export { isPermanent, PermanentJobError } from './errors';
-export { createJobQueue, type JobHandlers, type JobQueue } from './queue';
+export {
+  createJobQueue,
+  type JobHandlers,
+  type JobQueue,
+  type JobQueueOptions,
+  QUEUE_SETUP_LOCK_KEY,
+} from './queue';

@@ -15,12 +15,28 @@ export interface JobQueue {
   register(handlers: JobHandlers, options?: { concurrency?: number }): Promise<void>;
 }
 
+/** Serialises queue creation across processes: pg-boss deadlocks when two create queues at once. */
+export const QUEUE_SETUP_LOCK_KEY = 0x6d6c6371756575n;
+
+export interface JobQueueOptions {
+  /** Runs the one-time queue set-up under a cross-process lock (e.g. `withAdvisoryLock`). */
+  serialiseSetup?: <T>(work: () => Promise<T>) => Promise<T>;
+  catalog?: JobCatalog;
+}
+
 /** Creates the queues of the catalog (idempotent) and returns a typed queue over pg-boss. */
 export async function createJobQueue(
   boss: PgBoss,
   logger: Logger,
-  catalog: JobCatalog = jobCatalog,
+  options: JobQueueOptions = {},
 ): Promise<JobQueue> {
+  const catalog = options.catalog ?? jobCatalog;
+  const serialise = options.serialiseSetup ?? ((work) => work());
+  await serialise(() => createQueues(boss, catalog));
+  return typedQueue(boss, logger, catalog);
+}
+
+async function createQueues(boss: PgBoss, catalog: JobCatalog): Promise<void> {
   for (const [name, definition] of Object.entries(catalog) as [JobName, JobDefinition][]) {
     const queue = {
       name,
@@ -33,7 +49,9 @@ export async function createJobQueue(
     if (await boss.getQueue(name)) await boss.updateQueue(name, queue);
     else await boss.createQueue(name, queue);
   }
+}
 
+function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog): JobQueue {
   return {
     async enqueue(name, payload) {
       const definition: JobDefinition = catalog[name];
