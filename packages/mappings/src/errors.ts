@@ -22,6 +22,9 @@ export class MappingError extends Error {
 export type MappingErrorCode =
   | 'invalid_source'
   | 'missing_field'
+  /** A valid record that is not meant for this target (a person given to the account mapping, a
+   *  customer-specific trade agreement): the worker records it as skipped, not failed. */
+  | 'not_applicable'
   | 'unmapped_value'
   | 'unknown_reference'
   | 'value_too_long';
