@@ -1,12 +1,7 @@
-import type { Logger } from '@mlc/logger';
 import { z } from 'zod';
-import { createTokenProvider } from '../auth/token-provider';
-import type { Clock } from '../core/clock';
-import { ConnectorError } from '../core/errors';
 import { type BudgetOptions, BudgetRegistry } from '../http/budget';
-import { createHttpClient, type HttpClient, type HttpTimeouts } from '../http/client';
-import { createHostGuard } from '../http/guard';
-import type { RetryPolicy } from '../http/retry';
+import type { HttpClient } from '../http/client';
+import { type ConnectionHttpOptions, createConnectionHttpClient } from '../http/connection-client';
 
 /**
  * The settings of one Dynamics 365 Sales (Dataverse) connection. `url` is the environment URL
@@ -67,56 +62,15 @@ export const dataverseBudgetOptions: BudgetOptions = {
   slowStart: { initial: 1, increaseAfter: 32 },
 };
 
-export interface DataverseHttpOptions {
-  logger: Logger;
-  clock?: Clock;
-  /**
-   * Share one registry between the clients of a connection to share its host budget; default: a
-   * registry of its own with `dataverseBudgetOptions`.
-   */
-  budgets?: BudgetRegistry;
-  retry?: Partial<RetryPolicy>;
-  timeouts?: Partial<HttpTimeouts>;
-}
+export type DataverseHttpOptions = ConnectionHttpOptions;
 
-/**
- * The HTTP client for one connection (`ctx.http`): the host guard (production hosts only, or the
- * two exact sandbox origins trusted with the sandbox CA), msal-node tokens for the environment
- * host, and the shared retry/budget behaviour of `createHttpClient`.
- */
+/** The HTTP client for one Dataverse connection; its own budget registry unless one is shared. */
 export function createDataverseHttpClient(
   config: DataverseConfig,
   options: DataverseHttpOptions,
 ): HttpClient {
-  const authority = originOf(config.authorityHost);
-  const guard = createHostGuard(
-    config.sandbox ? { sandbox: { origins: [config.url, authority], caPem: config.sandbox.caPem } } : {},
-  );
-  const tokens = createTokenProvider({
-    authorityHost: config.authorityHost,
-    tenantId: config.tenantId,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    guard,
-    logger: options.logger,
-    ...(config.sandbox ? { sandbox: { caPem: config.sandbox.caPem } } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  return createHttpClient({
-    guard,
-    logger: options.logger,
-    tokens,
-    ...(options.clock ? { clock: options.clock } : {}),
+  return createConnectionHttpClient(config, {
+    ...options,
     budgets: options.budgets ?? new BudgetRegistry({ defaults: dataverseBudgetOptions }, options.clock),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
   });
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch (error) {
-    throw new ConnectorError('invalid_config', `"${url}" is not a URL.`, { cause: error });
-  }
 }
