@@ -1,3 +1,4 @@
+import { isGuid } from '../../core/random';
 import { errors } from '../errors';
 import { readJsonObject } from '../http/body';
 import { sendEmpty, sendJson } from '../http/respond';
@@ -6,7 +7,6 @@ import { parseApiPath } from '../http/url';
 import type { EntityModel } from '../metadata/registry';
 import { isLookup, lookupPropertyName } from '../metadata/types';
 import { MAX_PAGE_SIZE } from '../query/execute';
-import { isGuid } from '../random';
 import { findRecord, resolveRecordKey } from '../records';
 import { EntitySerializer, type JsonObject } from '../serialize/entity';
 import type { StoredRow, Value } from '../store/types';

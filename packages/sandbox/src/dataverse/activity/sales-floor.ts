@@ -1,5 +1,5 @@
+import { Prng } from '../../core/random';
 import type { ServiceState } from '../http/scope';
-import { Prng } from '../random';
 import {
   ACCOUNT_CORES,
   ACCOUNT_PREFIXES,

@@ -1,10 +1,10 @@
+import { isGuid } from '../../core/random';
 import { DataverseError, ErrorCode, errors } from '../errors';
 import { readJsonObject } from '../http/body';
 import { errorBody, sendEmpty, sendJson } from '../http/respond';
 import type { RequestScope } from '../http/scope';
 import { parseApiPath } from '../http/url';
 import type { EntityModel } from '../metadata/registry';
-import { isGuid } from '../random';
 import { findRecord, type RecordKey, resolveRecordKey } from '../records';
 import type { Value } from '../store/types';
 import { isJsonRecord, type JsonRecord } from '../write/payload';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isGuid } from '../../core/random';
 import { DataverseError, ErrorCode, errors } from '../errors';
 import { boolean, integer, primaryKey, text } from '../metadata/columns';
 import { type EntityModel, Metadata } from '../metadata/registry';
@@ -6,7 +7,6 @@ import type { AttributeDef, EntityDef } from '../metadata/types';
 import { compileFilter } from '../query/filter/compile';
 import { parseFilter } from '../query/filter/parser';
 import { parseSelect } from '../query/options';
-import { isGuid } from '../random';
 import { nameBasedGuid } from '../seed/app-users';
 import type { JsonObject } from '../serialize/entity';
 import type { AlternateKeyRecord, StoredRow, Value } from '../store/types';

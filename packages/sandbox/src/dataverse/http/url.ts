@@ -1,5 +1,5 @@
+import { isGuid } from '../../core/random';
 import { errors } from '../errors';
-import { isGuid } from '../random';
 
 /** A literal in a key predicate: `(accountnumber='A-1',_parentid_value=<guid>)`. */
 export type KeyLiteral =

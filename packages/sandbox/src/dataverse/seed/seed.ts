@@ -1,6 +1,6 @@
 import type { SandboxApp } from '../../core/contracts';
+import { Prng } from '../../core/random';
 import type { Metadata } from '../metadata/registry';
-import { Prng } from '../random';
 import { Store } from '../store/store';
 import type { Actor, EntityRef, Value } from '../store/types';
 import { toDataverseDate, toDataverseDateTime } from '../time';

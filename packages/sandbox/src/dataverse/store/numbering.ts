@@ -1,4 +1,4 @@
-import { Prng } from '../random';
+import { Prng } from '../../core/random';
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 

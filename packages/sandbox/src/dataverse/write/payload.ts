@@ -1,7 +1,7 @@
+import { isGuid } from '../../core/random';
 import { errors } from '../errors';
 import type { CollectionNavigation, EntityModel, SingleNavigation } from '../metadata/registry';
 import { type AttributeDef, edmTypeOf, isLookup } from '../metadata/types';
-import { isGuid } from '../random';
 import type { Value } from '../store/types';
 import { toDataverseDateTime } from '../time';
 

@@ -1,8 +1,8 @@
 import type { Logger } from '@mlc/logger';
 import { z } from 'zod';
+import { Prng } from '../../core/random';
 import { isInvoiceable, type PostedInvoice } from '../invoicing/post-invoice';
 import { entity } from '../metadata/entities';
-import { Prng } from '../random';
 import { PRODUCT_FAMILIES } from '../seed/names';
 import type { FnoStore } from '../store/store';
 import type { Row } from '../store/table';

@@ -1,7 +1,7 @@
+import { Prng } from '../../core/random';
 import { EMPTY_DATE } from '../metadata/define';
 import { entity } from '../metadata/entities';
 import type { Value } from '../metadata/types';
-import { Prng } from '../random';
 import { searchName } from '../search-name';
 import { type SequenceName, type SequencesState, SHARED_SCOPE } from '../store/numbering';
 import { compactValues, FnoStore } from '../store/store';
