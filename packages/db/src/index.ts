@@ -14,6 +14,38 @@ export { withAdvisoryLock } from './lock';
 export { MIGRATION_LOCK_KEY, type MigrateResult, migrateDatabase, migrationsFolder } from './migrate';
 export { findProjectRoot, localDataDir } from './project';
 export {
+  type CursorsRepository,
+  createCursorsRepository,
+  InvalidCursorError,
+  type SystemName,
+} from './repositories/cursors';
+export {
+  createInboxRepository,
+  type InboxEvent,
+  type InboxRepository,
+  type InboxSource,
+  type ReceiveInput,
+} from './repositories/inbox';
+export {
+  createKeyMapRepository,
+  type KeyKind,
+  type KeyLink,
+  type KeyMapRepository,
+  type LinkResult,
+} from './repositories/key-map';
+export {
+  type AppendEventInput,
+  createRecordsRepository,
+  type EventOutcome,
+  type NaturalKey,
+  type RecordEvent,
+  type RecordFailure,
+  type RecordStage,
+  type RecordsRepository,
+  type SyncDirection,
+  type SyncRecord,
+} from './repositories/records';
+export {
   createSecretsRepository,
   type SecretName,
   type SecretStatus,

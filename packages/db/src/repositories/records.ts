@@ -1,0 +1,208 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import type { Database } from '../client';
+import {
+  type eventOutcome,
+  recordEvents,
+  type recordStage,
+  type syncDirection,
+  syncRecords,
+} from '../schema/index';
+
+export type SyncDirection = (typeof syncDirection.enumValues)[number];
+export type RecordStage = (typeof recordStage.enumValues)[number];
+export type EventOutcome = (typeof eventOutcome.enumValues)[number];
+export type SyncRecord = typeof syncRecords.$inferSelect;
+export type RecordEvent = typeof recordEvents.$inferSelect;
+
+export interface NaturalKey {
+  connectionId: string;
+  direction: SyncDirection;
+  /** Entity of the source system, e.g. `salesorder`, `opportunity`, `ReleasedProductsV2`. */
+  entity: string;
+  naturalKey: string;
+}
+
+export interface RecordFailure {
+  code: string;
+  message: string;
+  /** What the user can do about it (e.g. "release item X in usmf, then replay"). */
+  remedy?: string;
+}
+
+export interface AppendEventInput {
+  stage: RecordStage;
+  step: string;
+  outcome: EventOutcome;
+  correlationId: string;
+  input?: unknown;
+  output?: unknown;
+  error?: { code: string; message: string; [key: string]: unknown };
+  startedAt: Date;
+  durationMs: number;
+}
+
+export function createRecordsRepository(db: Database) {
+  const byId = (recordId: string) => eq(syncRecords.id, recordId);
+
+  const update = async (recordId: string, set: PgUpdateSetSource<typeof syncRecords>) => {
+    const [row] = await db
+      .update(syncRecords)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(byId(recordId))
+      .returning();
+    return row;
+  };
+
+  const findByNaturalKey = async (key: NaturalKey): Promise<SyncRecord | undefined> => {
+    const [row] = await db
+      .select()
+      .from(syncRecords)
+      .where(
+        and(
+          eq(syncRecords.connectionId, key.connectionId),
+          eq(syncRecords.direction, key.direction),
+          eq(syncRecords.entity, key.entity),
+          eq(syncRecords.naturalKey, key.naturalKey),
+        ),
+      );
+    return row;
+  };
+
+  return {
+    /**
+     * The record of a business object: created pending, or the one that already exists for that
+     * natural key (whatever its status). Concurrent calls all get the same row: `ON CONFLICT DO
+     * NOTHING` waits for a concurrent insert to commit, so the follow-up read finds it.
+     * A missing `sourceId` is filled in; an existing one is kept.
+     */
+    async upsertPending(input: NaturalKey & { sourceId?: string | undefined }): Promise<SyncRecord> {
+      const [inserted] = await db
+        .insert(syncRecords)
+        .values({
+          connectionId: input.connectionId,
+          direction: input.direction,
+          entity: input.entity,
+          naturalKey: input.naturalKey,
+          sourceId: input.sourceId ?? null,
+        })
+        .onConflictDoNothing({
+          target: [
+            syncRecords.connectionId,
+            syncRecords.direction,
+            syncRecords.entity,
+            syncRecords.naturalKey,
+          ],
+        })
+        .returning();
+      if (inserted) return inserted;
+      const existing = await findByNaturalKey(input);
+      if (!existing)
+        throw new Error(`sync record ${input.entity} ${input.naturalKey} conflicted but is gone`);
+      if (existing.sourceId === null && input.sourceId !== undefined) {
+        const [filled] = await db
+          .update(syncRecords)
+          .set({ sourceId: sql`coalesce(${syncRecords.sourceId}, ${input.sourceId})` })
+          .where(byId(existing.id))
+          .returning();
+        return filled ?? existing;
+      }
+      return existing;
+    },
+
+    /** A run begins: status `running`, one more attempt. `undefined` for an unknown id. */
+    async start(recordId: string): Promise<SyncRecord | undefined> {
+      return update(recordId, { status: 'running', attempts: sql`${syncRecords.attempts} + 1` });
+    },
+
+    async markSynced(
+      recordId: string,
+      target: { targetDataAreaId: string | null; targetKey: string; contentHash: string | null },
+    ): Promise<SyncRecord | undefined> {
+      return update(recordId, {
+        status: 'synced',
+        targetDataAreaId: target.targetDataAreaId?.toLowerCase() ?? null,
+        targetKey: target.targetKey,
+        contentHash: target.contentHash,
+        lastError: null,
+        syncedAt: sql`now()`,
+      });
+    },
+
+    async markFailed(recordId: string, failure: RecordFailure): Promise<SyncRecord | undefined> {
+      const lastError: { code: string; message: string; remedy?: string } = {
+        code: failure.code,
+        message: failure.message,
+      };
+      if (failure.remedy !== undefined) lastError.remedy = failure.remedy;
+      return update(recordId, { status: 'failed', lastError });
+    },
+
+    /** Deliberately not applied (e.g. F&O already progressed the order); the reason is kept in `lastError`. */
+    async markSkipped(recordId: string, reason: string): Promise<SyncRecord | undefined> {
+      return update(recordId, { status: 'skipped', lastError: { code: 'skipped', message: reason } });
+    },
+
+    async get(recordId: string): Promise<SyncRecord | undefined> {
+      const [row] = await db.select().from(syncRecords).where(byId(recordId));
+      return row;
+    },
+
+    findByNaturalKey,
+
+    /** Failed records of a connection, least recently touched first (the replay order). */
+    async listFailed(connectionId: string): Promise<SyncRecord[]> {
+      return db
+        .select()
+        .from(syncRecords)
+        .where(and(eq(syncRecords.connectionId, connectionId), eq(syncRecords.status, 'failed')))
+        .orderBy(asc(syncRecords.updatedAt), asc(syncRecords.id));
+    },
+
+    /**
+     * Appends a step to the record's audit trail with the next `seq` of that record. Appends to one
+     * record are serialised by a `FOR NO KEY UPDATE` lock on its row, held for one insert (it waits
+     * for other appends and status updates of that record, not for foreign-key checks), so
+     * concurrent appends get distinct, consecutive numbers. Throws for an unknown record.
+     */
+    async appendEvent(recordId: string, event: AppendEventInput): Promise<RecordEvent> {
+      return db.transaction(async (tx) => {
+        const [record] = await tx
+          .select({ id: syncRecords.id })
+          .from(syncRecords)
+          .where(byId(recordId))
+          .for('no key update');
+        if (!record) throw new Error(`sync record ${recordId} not found`);
+        const [row] = await tx
+          .insert(recordEvents)
+          .values({
+            recordId,
+            seq: sql`(select coalesce(max(${recordEvents.seq}), 0) + 1 from ${recordEvents} where ${recordEvents.recordId} = ${recordId})`,
+            stage: event.stage,
+            step: event.step,
+            outcome: event.outcome,
+            correlationId: event.correlationId,
+            input: event.input ?? null,
+            output: event.output ?? null,
+            error: event.error ?? null,
+            startedAt: event.startedAt,
+            durationMs: event.durationMs,
+          })
+          .returning();
+        if (!row) throw new Error(`event of sync record ${recordId} not stored`);
+        return row;
+      });
+    },
+
+    /** The audit trail of a record, in order. */
+    async events(recordId: string): Promise<RecordEvent[]> {
+      return db
+        .select()
+        .from(recordEvents)
+        .where(eq(recordEvents.recordId, recordId))
+        .orderBy(asc(recordEvents.seq));
+    },
+  };
+}
+
+export type RecordsRepository = ReturnType<typeof createRecordsRepository>;
