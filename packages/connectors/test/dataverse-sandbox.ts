@@ -20,7 +20,6 @@ import {
   ServiceDirectory,
   startSandbox,
 } from '@mlc/sandbox';
-import { Agent, type Dispatcher, request } from 'undici';
 import {
   type ConnectorContext,
   createDataverseHttpClient,
@@ -30,6 +29,7 @@ import {
   type HttpClient,
   systemClock,
 } from '../src/index';
+import { createControlClient, findApp } from './sandbox-control';
 
 /**
  * The sandbox for the Dataverse connector tests, composed as `packages/sandbox/src/main.ts` does it
@@ -112,14 +112,11 @@ export async function startDataverseSandbox(
   const entraUrl = sandbox.urls.entra ?? '';
   const dataverseUrl = sandbox.urls.dataverse ?? '';
   const caPem = sandbox.caCertPem;
-  const agent = new Agent({ connect: { ca: caPem } });
-  const app = (name: string) => {
-    const found = entra.apps().find((a) => a.displayName === name);
-    if (!found) throw new Error(`the sandbox has no app "${name}"`);
-    return found;
-  };
-  const mainApp = app(MAIN_APP_NAME);
-  const misconfiguredApp = app(MISCONFIGURED_APP_NAME);
+  const control = createControlClient<'entra' | 'dataverse'>(caPem, (service) =>
+    service === 'entra' ? entraUrl : dataverseUrl,
+  );
+  const mainApp = findApp(entra, MAIN_APP_NAME);
+  const misconfiguredApp = findApp(entra, MISCONFIGURED_APP_NAME);
   const clients: HttpClient[] = [];
 
   const config = (which: EntraApp = mainApp, extra: Partial<DataverseConfigInput> = {}): DataverseConfig =>
@@ -132,19 +129,6 @@ export async function startDataverseSandbox(
       sandbox: { caPem },
       ...extra,
     });
-
-  const origin = (service: 'entra' | 'dataverse') => (service === 'entra' ? entraUrl : dataverseUrl);
-  const call = async (method: Dispatcher.HttpMethod, url: string, body?: unknown) => {
-    const response = await request(url, {
-      method,
-      dispatcher: agent,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${text}`);
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  };
 
   return {
     sandbox,
@@ -173,32 +157,20 @@ export async function startDataverseSandbox(
       };
     },
     control: {
-      faults: async (service, faults) => {
-        await call('PUT', `${origin(service)}/_sandbox/faults`, faults);
-      },
-      counters: async (service) =>
-        (await call('GET', `${origin(service)}/_sandbox/counters`)) as CountersSnapshot,
-      resetCounters: async (service) => {
-        await call('POST', `${origin(service)}/_sandbox/counters/reset`);
-      },
-      reset: async (service) => {
-        await call('POST', `${origin(service)}/_sandbox/reset`);
+      faults: control.faults,
+      counters: control.counters,
+      resetCounters: control.resetCounters,
+      reset: async () => {
+        await control.call('POST', `${dataverseUrl}/_sandbox/reset`);
       },
     },
     async close() {
       await Promise.all(clients.map((client) => client.close()));
-      await agent.close();
+      await control.close();
       await sandbox.stop();
       await rm(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Token requests an app sent to the Entra port (`POST …/oauth2/v2.0/token`). */
-export function tokenRequests(counters: CountersSnapshot, clientId: string): number {
-  return counters.requests
-    .filter((r) => r.clientId === clientId && r.entitySet === 'token')
-    .reduce((sum, r) => sum + r.count, 0);
 }
 
 /** Plain Web API calls for test set-up (through a connector HTTP client: real tokens, the guard). */
@@ -240,3 +212,5 @@ export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   for await (const page of pages) out.push(page);
   return out;
 }
+
+export { tokenRequests } from './sandbox-control';

@@ -19,7 +19,7 @@ import {
   ServiceDirectory,
   startSandbox,
 } from '@mlc/sandbox';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   type ConnectorContext,
   createFnoHttpClient,
@@ -29,6 +29,7 @@ import {
   type HttpClient,
   systemClock,
 } from '../src/index';
+import { createControlClient, findApp } from './sandbox-control';
 
 /**
  * The sandbox for the F&O connector tests, composed as `packages/sandbox/src/main.ts` does it
@@ -115,14 +116,11 @@ export async function startFnoSandbox(options: FnoSandboxOptions = {}): Promise<
   const entraUrl = sandbox.urls.entra ?? '';
   const fnoUrl = sandbox.urls.fno ?? '';
   const caPem = sandbox.caCertPem;
-  const agent = new Agent({ connect: { ca: caPem } });
-  const app = (name: string) => {
-    const found = entra.apps().find((a) => a.displayName === name);
-    if (!found) throw new Error(`the sandbox has no app "${name}"`);
-    return found;
-  };
-  const mainApp = app(MAIN_APP_NAME);
-  const misconfiguredApp = app(MISCONFIGURED_APP_NAME);
+  const control = createControlClient<'entra' | 'fno'>(caPem, (service) =>
+    service === 'entra' ? entraUrl : fnoUrl,
+  );
+  const mainApp = findApp(entra, MAIN_APP_NAME);
+  const misconfiguredApp = findApp(entra, MISCONFIGURED_APP_NAME);
   const clients: HttpClient[] = [];
 
   const config = (which: EntraApp = mainApp, extra: Partial<FnoConfigInput> = {}): FnoConfig =>
@@ -147,19 +145,6 @@ export async function startFnoSandbox(options: FnoSandboxOptions = {}): Promise<
       ...extra,
     });
 
-  const origin = (service: 'entra' | 'fno') => (service === 'entra' ? entraUrl : fnoUrl);
-  const call = async (method: Dispatcher.HttpMethod, url: string, body?: unknown) => {
-    const response = await request(url, {
-      method,
-      dispatcher: agent,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${text}`);
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  };
-
   return {
     sandbox,
     entra,
@@ -181,30 +166,18 @@ export async function startFnoSandbox(options: FnoSandboxOptions = {}): Promise<
       };
     },
     control: {
-      faults: async (service, input) => {
-        await call('PUT', `${origin(service)}/_sandbox/faults`, input);
-      },
-      counters: async (service) =>
-        (await call('GET', `${origin(service)}/_sandbox/counters`)) as CountersSnapshot,
-      resetCounters: async (service) => {
-        await call('POST', `${origin(service)}/_sandbox/counters/reset`);
-      },
-      call: (method, controlPath, body) => call(method, `${fnoUrl}${controlPath}`, body),
+      faults: control.faults,
+      counters: control.counters,
+      resetCounters: control.resetCounters,
+      call: (method, controlPath, body) => control.call(method, `${fnoUrl}${controlPath}`, body),
     },
     async close() {
       await Promise.all(clients.map((client) => client.close()));
-      await agent.close();
+      await control.close();
       await sandbox.stop();
       await rm(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Token requests an app sent to the Entra port (`POST …/oauth2/v2.0/token`). */
-export function tokenRequests(counters: CountersSnapshot, clientId: string): number {
-  return counters.requests
-    .filter((r) => r.clientId === clientId && r.entitySet === 'token')
-    .reduce((sum, r) => sum + r.count, 0);
 }
 
 /** Every record of a read, with the pages' checkpoints and metas. */
@@ -225,3 +198,5 @@ export async function collect<R, C>(
   }
   return { records, checkpoints, metas, pages: count };
 }
+
+export { tokenRequests } from './sandbox-control';
