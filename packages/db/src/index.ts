@@ -57,6 +57,8 @@ export {
   type ConnectionSettingsInput,
   connectionSettingsSchema,
   dataAreaIdSchema,
+  type LegalEntitySettings,
   legalEntityRuleSchema,
+  legalEntitySettingsSchema,
 } from './settings';
 export * from './vault/index';

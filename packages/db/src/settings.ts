@@ -16,11 +16,36 @@ export const legalEntityRuleSchema = z.object({
   dataAreaId: dataAreaIdSchema,
 });
 
+const numbering = z.enum(['sequence', 'manual']);
+
+/** What the integration needs to know about one F&O legal entity. */
+export const legalEntitySettingsSchema = z.object({
+  /** Customer group of the customers we create. */
+  customerGroupId: z.string().trim().min(1).max(10),
+  /** The legal entity's currency (ISO code): new customers, base prices, orders without one. */
+  currencyCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, 'a three-letter currency code, e.g. USD')
+    .transform((value) => value.toUpperCase()),
+  /** `manual`: a CRM account number becomes the F&O customer account; `sequence`: F&O numbers it. */
+  customerAccounts: numbering.default('sequence'),
+  /** `manual`: the F&O order number is the prefix + CRM order number; `sequence`: F&O numbers it. */
+  salesOrderNumbers: numbering.default('sequence'),
+  paymentTerms: z.string().trim().min(1).max(10).optional(),
+  languageId: z.string().trim().min(2).max(7).optional(),
+  /** Item that write-in (free text) CRM lines become; none → such a line fails its order. */
+  writeInItem: z.string().trim().min(1).max(20).optional(),
+});
+export type LegalEntitySettings = z.output<typeof legalEntitySettingsSchema>;
+
 export const connectionSettingsSchema = z.object({
   legalEntities: z
     .object({
       default: dataAreaIdSchema.default('usmf'),
       rules: z.array(legalEntityRuleSchema).default([]),
+      /** Per legal entity (dataAreaId); the default legal entity needs an entry before sync can run. */
+      settings: z.record(z.string(), legalEntitySettingsSchema).default({}),
     })
     .prefault({}),
   defaultCustomerGroup: z.string().min(1).max(10).optional(),
@@ -40,6 +65,27 @@ export const connectionSettingsSchema = z.object({
       fnoPollSeconds: z.number().int().min(30).max(86_400).default(300),
     })
     .prefault({}),
+  orders: z
+    .object({
+      /** CRM order states that send an order to F&O: 0 Active, 1 Submitted (won opportunities always go). */
+      states: z.array(z.number().int().min(0).max(4)).min(1).default([0, 1]),
+      /** `crm`: keep the CRM prices and discounts on the F&O lines; `fno`: let F&O price them. */
+      prices: z.enum(['crm', 'fno']).default('crm'),
+      /** Write the F&O order number into this column of the CRM order; null: do not write back. */
+      erpOrderNumberColumn: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/)
+        .nullable()
+        .default('mlc_erpordernumber'),
+      /** Put in front of the CRM order number to make a manual F&O order number. */
+      salesOrderNumberPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{0,10}$/)
+        .default(''),
+    })
+    .prefault({}),
+  /** Sandbox connections trust the sandbox CA for the sandbox hosts (never set in production). */
+  sandbox: z.object({ caPem: z.string().includes('BEGIN CERTIFICATE') }).optional(),
 });
 
 export type ConnectionSettings = z.infer<typeof connectionSettingsSchema>;

@@ -1,3 +1,4 @@
+export { type CompleteSandbox, type CompleteSandboxOptions, startCompleteSandbox } from './compose';
 export {
   type RequestContext,
   type SandboxApp,

@@ -2,13 +2,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@mlc/logger';
-import { createDataverseService, createServiceProtection } from './dataverse/index';
-import { createEntraService, createTokenVerifier, describeSandbox } from './entra';
+import { startCompleteSandbox } from './compose';
 import { parseEnv } from './env';
-import { createFnoService, fnoFaultBodies } from './fno/index';
-import { ServiceDirectory } from './host/directory';
-import { FaultStore } from './host/faults';
-import { startSandbox } from './host/sandbox';
 import { defaultStateDir, findRepoRoot } from './host/state-dir';
 
 const { values: args } = parseArgs({
@@ -39,48 +34,16 @@ if (products !== undefined && !(Number.isInteger(products) && products >= 1 && p
 }
 
 try {
-  const faults = new FaultStore();
-  const directory = new ServiceDirectory();
-  const entra = await createEntraService({ stateDir, faults, directory });
-  const verifier = createTokenVerifier({
-    jwks: entra.jwks(),
-    tenantId: entra.tenantId,
-    faults,
-    service: 'dataverse',
-  });
-  const dataverse = createDataverseService({
-    stateDir,
-    verifier,
-    apps: () => entra.apps(),
-    logger: logger.child({ service: 'dataverse' }),
-    authority: {
-      host: () => directory.url('entra') ?? 'https://login.microsoftonline.com',
-      tenantId: entra.tenantId,
-    },
-    fresh: args.reset,
-    serviceProtection: createServiceProtection(),
-  });
-
-  const fno = await createFnoService({
-    stateDir,
-    verifier: createTokenVerifier({ jwks: entra.jwks(), tenantId: entra.tenantId, faults, service: 'fno' }),
-    apps: () => entra.apps(),
-    logger: logger.child({ service: 'fno' }),
-    ...(products === undefined ? {} : { products }),
-  });
-
-  const sandbox = await startSandbox({
+  const { sandbox } = await startCompleteSandbox({
     stateDir,
     reset: args.reset,
     logger,
-    faults,
-    directory,
-    services: [
-      { service: entra, port: env.SANDBOX_ENTRA_PORT },
-      { service: dataverse, port: env.SANDBOX_DATAVERSE_PORT },
-      { service: fno, port: env.SANDBOX_FNO_PORT, faultBodies: fnoFaultBodies },
-    ],
-    describe: (urls) => describeSandbox(entra, urls, fno.legalEntities()),
+    ports: {
+      entra: env.SANDBOX_ENTRA_PORT,
+      dataverse: env.SANDBOX_DATAVERSE_PORT,
+      fno: env.SANDBOX_FNO_PORT,
+    },
+    ...(products === undefined ? {} : { products }),
   });
 
   const shutdown = (signal: NodeJS.Signals) => {

@@ -143,6 +143,51 @@ export function createRecordsRepository(db: Database) {
       return update(recordId, { status: 'skipped', lastError: { code: 'skipped', message: reason } });
     },
 
+    /** What the run learnt about the record (its label, deal, legal entity); absent fields are kept. */
+    async describe(
+      recordId: string,
+      details: { label?: string | null; dealKey?: string | null; targetDataAreaId?: string | null },
+    ): Promise<SyncRecord | undefined> {
+      const set: PgUpdateSetSource<typeof syncRecords> = {};
+      if (details.label !== undefined) set.label = details.label;
+      if (details.dealKey !== undefined) set.dealKey = details.dealKey;
+      if (details.targetDataAreaId !== undefined)
+        set.targetDataAreaId = details.targetDataAreaId?.toLowerCase() ?? null;
+      return update(recordId, set);
+    },
+
+    /** A transient failure: back to `pending` (the queue tries again), the error kept for the portal. */
+    async markRetrying(recordId: string, failure: RecordFailure): Promise<SyncRecord | undefined> {
+      const lastError: { code: string; message: string; remedy?: string } = {
+        code: failure.code,
+        message: failure.message,
+      };
+      if (failure.remedy !== undefined) lastError.remedy = failure.remedy;
+      return update(recordId, { status: 'pending', lastError });
+    },
+
+    /**
+     * Records a run left behind: `running` (or `pending`) and untouched for `olderThanSeconds`,
+     * oldest first. The caller checks that no live worker holds them before running them again.
+     */
+    async listStale(
+      status: 'running' | 'pending',
+      olderThanSeconds: number,
+      limit: number,
+    ): Promise<SyncRecord[]> {
+      return db
+        .select()
+        .from(syncRecords)
+        .where(
+          and(
+            eq(syncRecords.status, status),
+            sql`${syncRecords.updatedAt} < now() - make_interval(secs => ${olderThanSeconds})`,
+          ),
+        )
+        .orderBy(asc(syncRecords.updatedAt))
+        .limit(limit);
+    },
+
     async get(recordId: string): Promise<SyncRecord | undefined> {
       const [row] = await db.select().from(syncRecords).where(byId(recordId));
       return row;

@@ -41,6 +41,8 @@ export const connections = pgTable(
     salesClientId: text('sales_client_id').notNull(),
     fnoUrl: text('fno_url').notNull(),
     fnoClientId: text('fno_client_id').notNull(),
+    /** When sync was enabled: changes older than this are history, not triggers. */
+    enabledAt: timestamp('enabled_at', { withTimezone: true }),
     settings: jsonb('settings').$type<ConnectionSettings>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

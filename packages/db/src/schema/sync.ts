@@ -95,6 +95,10 @@ export const syncRecords = pgTable(
     entity: text('entity').notNull(),
     naturalKey: text('natural_key').notNull(),
     sourceId: text('source_id'),
+    /** What a person searches for: the CRM order number, the opportunity's name, the item number. */
+    label: text('label'),
+    /** The F&O sales order a CRM order or won opportunity belongs to (`OPP-<id>` or the order number). */
+    dealKey: text('deal_key'),
     targetDataAreaId: text('target_data_area_id'),
     targetKey: text('target_key'),
     status: recordStatus('status').notNull().default('pending'),
@@ -108,6 +112,8 @@ export const syncRecords = pgTable(
   (t) => [
     uniqueIndex('sync_records_natural_key').on(t.connectionId, t.direction, t.entity, t.naturalKey),
     index('sync_records_status_idx').on(t.connectionId, t.status, t.updatedAt),
+    index('sync_records_label_idx').on(t.connectionId, t.label),
+    index('sync_records_deal_key_idx').on(t.connectionId, t.dealKey),
     check('sync_records_entity_not_blank', sql`length(btrim(${t.entity})) > 0`),
     check('sync_records_natural_key_not_blank', sql`length(btrim(${t.naturalKey})) > 0`),
     check('sync_records_attempts_non_negative', sql`${t.attempts} >= 0`),

@@ -19,6 +19,8 @@ interface ColumnOptions {
   notModifiable?: boolean;
   /** Write-only (serviceendpoint.authvalue). */
   writeOnly?: boolean;
+  /** Added by a solution (IsCustomAttribute), with its schema name (`mlc_ERPOrderNumber`). */
+  custom?: { schemaName: string };
 }
 
 function common(logicalName: string, options: ColumnOptions) {
@@ -29,6 +31,7 @@ function common(logicalName: string, options: ColumnOptions) {
     validForCreate: options.readOnly !== true,
     validForUpdate: options.readOnly !== true && options.notModifiable !== true,
     validForRead: options.writeOnly !== true,
+    ...(options.custom ? { custom: options.custom } : {}),
   } as const;
 }
 

@@ -44,6 +44,8 @@ interface AttributeCommon {
   validForUpdate: boolean;
   /** False for write-only columns (serviceendpoint.authvalue): never returned, not selectable. */
   validForRead: boolean;
+  /** A column a solution added (`IsCustomAttribute`), e.g. `mlc_erpordernumber` of ours. */
+  custom?: { schemaName: string };
 }
 
 export type StringFormat = 'Text' | 'Email' | 'Url' | 'Phone';

@@ -302,6 +302,11 @@ export const salesorder = defineTable({
       ],
       { display: 'Order Creation Method' },
     ),
+    // The ml-connector solution (docs/dataverse.md): the F&O sales order number, written back by the connector.
+    text('mlc_erpordernumber', 100, {
+      display: 'ERP order number',
+      custom: { schemaName: 'mlc_ERPOrderNumber' },
+    }),
     ...headerTotals(),
     ...currency('transactioncurrency_salesorder'),
     state([
