@@ -38,6 +38,7 @@ export {
   type UpstreamDetail,
 } from './core/errors';
 export { parseConfig, parseEvent, readStream, runPing, writeStream } from './core/host';
+export { type CatalogRefs, readCatalogRefs } from './dataverse/catalog-refs';
 export {
   createDataverseHttpClient,
   type DataverseConfig,
@@ -91,6 +92,11 @@ export type {
   ProductSinkRecord,
   UnitSinkRecord,
 } from './dataverse/sinks';
+export {
+  type AccountNumberRecord,
+  accountNumberRecordSchema,
+  writeAccountNumbers,
+} from './dataverse/sinks';
 export type {
   AccountRow,
   ContactRow,
@@ -123,6 +129,9 @@ export {
   type FnoConfig,
   type FnoConfigInput,
   type FnoHttpOptions,
+  type FnoSalesOrder,
+  type FnoSalesOrderHeaderFields,
+  type FnoSalesOrderLine,
   type FullCompareCheckpoint as FnoFullCompareCheckpoint,
   fetchOne as fetchFnoRecord,
   fnoConfigSchema,
@@ -130,7 +139,17 @@ export {
   type LegalEntitySettings as FnoLegalEntitySettings,
   type PriceRecord as FnoPriceRecord,
   type ProductRecord as FnoProductRecord,
+  progressedOf as fnoSalesOrderProgressed,
   type ReleasedProductRecord as FnoReleasedProductRecord,
+  readSalesOrder,
+  type SalesOrderKey as FnoSalesOrderKey,
+  salesOrderHeaderChangesSchema as fnoSalesOrderHeaderChangesSchema,
+  salesOrderLineAddSchema as fnoSalesOrderLineAddSchema,
+  salesOrderLineChangesSchema as fnoSalesOrderLineChangesSchema,
+  type UpdatedSalesOrder,
+  type UpdateSalesOrderInput,
+  updateSalesOrder,
+  updateSalesOrderSchema,
 } from './fno/index';
 export {
   type BudgetOptions,

@@ -252,10 +252,44 @@ describe('dataverse detail reads', () => {
     const all = await admin.rows(
       `opportunityproducts?$select=opportunityproductid&$filter=_opportunityid_value eq ${line._opportunityid_value}`,
     );
+    await sb.control.resetCounters('dataverse');
     const detail = await readOpportunityWithProducts(ctx, config, line._opportunityid_value);
     expect(detail.opportunity.opportunityid).toBe(line._opportunityid_value);
     expect(detail.products).toHaveLength(all.length);
     expect(detail.customer?.id).toBe(detail.opportunity.customerid?.id);
+    // Each product carries its product's number, read in the same single request.
+    const requests = (await sb.control.counters('dataverse')).requests;
+    expect(requests.reduce((sum, r) => sum + r.count, 0)).toBe(1);
+    for (const product of detail.products) {
+      if (!product.productid) {
+        expect(product.productnumber).toBeNull();
+        continue;
+      }
+      const expected = await admin.get<{ productnumber: string }>(
+        `products(${product.productid.id})?$select=productnumber`,
+      );
+      expect(product.productnumber).toBe(expected.productnumber);
+    }
+    expect(detail.products.some((product) => typeof product.productnumber === 'string')).toBe(true);
+  });
+
+  it('gives a write-in opportunity product a null product number', async () => {
+    const { ctx, config } = sb.context();
+    const admin = webApi(ctx.http, sb.dataverseUrl);
+    const [opportunity] = await admin.rows<{ opportunityid: string }>(
+      'opportunities?$select=opportunityid&$filter=statecode eq 0&$top=1',
+    );
+    if (!opportunity) throw new Error('no open opportunity');
+    await admin.create('opportunityproducts', {
+      'opportunityid@odata.bind': `/opportunities(${opportunity.opportunityid})`,
+      isproductoverridden: true,
+      productdescription: 'Installation on site',
+      quantity: 1,
+      priceperunit: 250,
+    });
+    const detail = await readOpportunityWithProducts(ctx, config, opportunity.opportunityid);
+    const writeIn = detail.products.find((p) => p.productdescription === 'Installation on site');
+    expect(writeIn).toMatchObject({ productid: null, productnumber: null, isproductoverridden: true });
   });
 
   it('reports a missing order as not_found', async () => {

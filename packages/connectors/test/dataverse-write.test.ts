@@ -66,6 +66,55 @@ describe('dataverse sinks', () => {
     });
   });
 
+  it('leaves the products it writes Active (the API creates them in Draft), not touching retired ones', async () => {
+    const { ctx, config } = sb.context();
+    const admin = webApi(ctx.http, sb.dataverseUrl);
+    const state = async (productnumber: string) =>
+      admin.get<{ statecode: number; statuscode: number }>(
+        `products(productnumber='${productnumber}')?$select=statecode,statuscode`,
+      );
+    // Written by the first test: published after the upsert.
+    expect(await state('MLC-T-0001')).toMatchObject({ statecode: 0, statuscode: 1 });
+    expect(await state('MLC-T-0007')).toMatchObject({ statecode: 0, statuscode: 1 });
+    // A product created through the Web API alone stays Draft (as in Dataverse)…
+    await admin.create('products', {
+      productnumber: 'MLC-D-0001',
+      name: 'Draft product',
+      quantitydecimal: 0,
+    });
+    expect(await state('MLC-D-0001')).toMatchObject({ statecode: 2, statuscode: 0 });
+    // …and one retired in Sales stays retired when written again.
+    await admin.update("products(productnumber='MLC-T-0005')", { statecode: 1, statuscode: 2 });
+
+    const outcomes = await writeStream(dataverseConnector, 'products', ctx, config, [
+      { productnumber: 'MLC-D-0001', name: 'Draft product, now from F&O', quantitydecimal: 0 },
+      { productnumber: 'MLC-T-0005', name: 'Test product 5', quantitydecimal: 0 },
+      { productnumber: 'MLC-N-0001', name: 'New product', quantitydecimal: 0 },
+    ]);
+    expect(outcomes).toEqual([
+      { ok: true, key: 'MLC-D-0001' },
+      { ok: true, key: 'MLC-T-0005' },
+      { ok: true, key: 'MLC-N-0001' },
+    ]);
+    expect(await state('MLC-D-0001')).toMatchObject({ statecode: 0, statuscode: 1 });
+    expect(await state('MLC-N-0001')).toMatchObject({ statecode: 0, statuscode: 1 });
+    expect(await state('MLC-T-0005')).toMatchObject({ statecode: 1, statuscode: 2 });
+
+    // Quotable: a new product can go on an open opportunity.
+    const [opportunity] = await admin.rows<{ opportunityid: string }>(
+      'opportunities?$select=opportunityid&$filter=statecode eq 0&$top=1',
+    );
+    if (!opportunity) throw new Error('no open opportunity');
+    const product = await admin.get<{ productid: string; _defaultuomid_value: string | null }>(
+      "products(productnumber='MLC-T-0001')?$select=productid,_defaultuomid_value",
+    );
+    await admin.create('opportunityproducts', {
+      'opportunityid@odata.bind': `/opportunities(${opportunity.opportunityid})`,
+      'productid@odata.bind': `/products(${product.productid})`,
+      quantity: 2,
+    });
+  });
+
   it('writes the same records again without making duplicates (upsert by key)', async () => {
     const { ctx } = sb.context();
     const fixed = products.map((p) => ({ ...p, producttypecode: 1, price: (p.price ?? 0) + 1 }));
@@ -217,5 +266,52 @@ describe('dataverse sinks', () => {
     expect(row.description).toBe('000061');
     // Never created by the write-back.
     await expect(admin.get(`salesorders(${missing})`)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('writes the F&O customer account into an empty account number (update only)', async () => {
+    const { ctx, config } = sb.context();
+    const admin = webApi(ctx.http, sb.dataverseUrl);
+    const accountid = await admin.create('accounts', { name: 'Account without a number' });
+    const taken = await admin.create('accounts', { name: 'Holds the number', accountnumber: 'MLC-AN-0002' });
+    const other = await admin.create('accounts', { name: 'Another account without a number' });
+    const missing = randomUUID();
+    await sb.control.resetCounters('dataverse');
+    const outcomes = await writeStream(dataverseConnector, 'accountNumbers', ctx, config, [
+      { accountid, accountnumber: 'MLC-AN-0001' },
+      { accountid: missing, accountnumber: 'MLC-AN-0003' },
+      // The accountnumber alternate key is Active: a number another account holds is refused.
+      { accountid: other.toUpperCase(), accountnumber: 'MLC-AN-0002' },
+    ]);
+    expect(outcomes[0]).toEqual({ ok: true, key: accountid.toLowerCase() });
+    expect(outcomes[1]?.ok === false && outcomes[1].error.code).toBe('not_found');
+    expect(outcomes[2]?.ok === false && outcomes[2].error).toMatchObject({
+      code: 'conflict',
+      remedy: expect.stringContaining('merge them'),
+    });
+    const patches = (await sb.control.counters('dataverse')).requests
+      .filter((r) => r.entitySet === 'accounts' && r.method === 'PATCH')
+      .reduce((sum, r) => sum + r.count, 0);
+    expect(patches).toBe(3);
+    expect(
+      (await admin.get<{ accountnumber: string }>(`accounts(${accountid})?$select=accountnumber`))
+        .accountnumber,
+    ).toBe('MLC-AN-0001');
+    expect(
+      (await admin.get<{ accountnumber: string }>(`accounts(${taken})?$select=accountnumber`)).accountnumber,
+    ).toBe('MLC-AN-0002');
+    expect(
+      (await admin.get<{ accountnumber: string | null }>(`accounts(${other})?$select=accountnumber`))
+        .accountnumber,
+    ).toBeNull();
+    await expect(admin.get(`accounts(${missing})`)).rejects.toMatchObject({ code: 'not_found' });
+    // Records outside the schema are refused before anything is sent.
+    const refused = await writeStream(dataverseConnector, 'accountNumbers', ctx, config, [
+      { accountid, accountnumber: 'X'.repeat(21) },
+      { accountid: 'not-a-guid', accountnumber: 'US-1' },
+    ]);
+    expect(refused.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual([
+      'validation_failed',
+      'validation_failed',
+    ]);
   });
 });

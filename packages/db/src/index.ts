@@ -35,6 +35,7 @@ export {
 } from './repositories/key-map';
 export {
   type AppendEventInput,
+  type BulkOutcome,
   createRecordsRepository,
   type EventOutcome,
   type NaturalKey,

@@ -36,6 +36,8 @@ export const legalEntitySettingsSchema = z.object({
   languageId: z.string().trim().min(2).max(7).optional(),
   /** Item that write-in (free text) CRM lines become; none → such a line fails its order. */
   writeInItem: z.string().trim().min(1).max(20).optional(),
+  /** Name of the Sales price list that receives this legal entity's prices (in its currency). */
+  priceList: z.string().trim().min(1).max(100).optional(),
 });
 export type LegalEntitySettings = z.output<typeof legalEntitySettingsSchema>;
 
@@ -82,6 +84,16 @@ export const connectionSettingsSchema = z.object({
         .string()
         .regex(/^[A-Za-z0-9-]{0,10}$/)
         .default(''),
+    })
+    .prefault({}),
+  catalog: z
+    .object({
+      /** Legal entity whose released products become Sales products; default: the default legal entity. */
+      legalEntity: dataAreaIdSchema.optional(),
+      /** The Sales unit group (uomschedule) of synced products; units are created in it by F&O symbol. */
+      unitGroup: z.string().trim().min(1).max(200).default('Default Unit'),
+      /** F&O unit symbol → Sales unit name, where they differ (`ea` → `Each`). */
+      unitNames: z.record(z.string(), z.string().min(1)).default({ ea: 'Each' }),
     })
     .prefault({}),
   /** Sandbox connections trust the sandbox CA for the sandbox hosts (never set in production). */

@@ -6,12 +6,14 @@ import * as fixtures from './fixtures';
 import { pingDataverse } from './ping';
 import { parseRemoteExecutionContext } from './remote-execution-context';
 import {
+  accountNumberRecordSchema,
   accountSinkRecordSchema,
   contactSinkRecordSchema,
   orderErpNumberRecordSchema,
   priceListItemSinkRecordSchema,
   productSinkRecordSchema,
   unitSinkRecordSchema,
+  writeAccountNumbers,
   writeAccounts,
   writeContacts,
   writeOrderErpNumbers,
@@ -34,7 +36,8 @@ import {
  *
  * Sources: change-tracking reads of accounts, contacts, opportunities, sales orders and products
  * (`delta.ts`). Sinks: products, accounts, contacts and units by `UpsertMultiple`, price-list
- * items by `$batch`, and the ERP order number written back onto the order (`sinks.ts`). Parser:
+ * items by `$batch`, the ERP order number written back onto the order and the F&O customer account
+ * onto the account (`sinks.ts`). Parser:
  * the webhook body (`remote-execution-context.ts`). Beyond the common interface the module exports
  * the detail reads (`readOrderWithLines`, `readOpportunityWithProducts`) and the setup
  * (`ensureWebhook`, `ensureAlternateKeys`, `verifyChangeTracking`).
@@ -79,7 +82,7 @@ export const dataverseConnector = defineConnector({
   },
   sinks: {
     products: sink(
-      'Products by product number (UpsertMultiple).',
+      'Products by product number (UpsertMultiple); Draft ones are published (left Active).',
       productSinkRecordSchema,
       fixtures.productSinkFixtures,
       writeProducts,
@@ -113,6 +116,12 @@ export const dataverseConnector = defineConnector({
       orderErpNumberRecordSchema,
       fixtures.orderErpNumberFixtures,
       writeOrderErpNumbers,
+    ),
+    accountNumbers: sink(
+      'The F&O customer account written into the empty account number of a CRM account (live).',
+      accountNumberRecordSchema,
+      fixtures.accountNumberFixtures,
+      writeAccountNumbers,
     ),
   },
   parsers: {

@@ -37,6 +37,9 @@ import {
  * `_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname` says which table it is. Should a
  * service refuse the two customer expansions, the customer is fetched with one more request.
  * Lookups carry their related row's name (FormattedValue), e.g. the unit of each line.
+ * Opportunity products get their product's `productnumber` from a nested expansion in the same
+ * request (`product_opportunities($select=…;$expand=productid($select=productnumber))`);
+ * `salesorderdetail` has its own read-only `productnumber` column (reference §2).
  */
 
 export type Customer =
@@ -155,7 +158,7 @@ async function readWithLines<H extends Columns, L extends Columns>(
   const api = new DataverseApi(ctx, config);
   const path = recordPath(spec.header.entitySet, id);
   const base = [
-    `${spec.navigation}($select=${spec.lines.select})`,
+    `${spec.navigation}($select=${spec.lines.select}${spec.lines.expand ? `;$expand=${spec.lines.expand}` : ''})`,
     'transactioncurrencyid($select=isocurrencycode)',
   ];
   const customers = [

@@ -207,3 +207,7 @@ export const priceListItemSinkFixtures = [
 export const orderErpNumberFixtures = [
   { salesorderid: 'b18fd0a9-6c8d-4edf-9091-7c8d9eafb0c7', erpOrderNumber: '000061' },
 ];
+
+export const accountNumberFixtures = [
+  { accountid: '6a1f3c52-8e0b-4d7a-9b3e-2f4c5d6e7f80', accountnumber: 'US-00061' },
+];

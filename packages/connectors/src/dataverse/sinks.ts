@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../core/context';
 import type { RecordOutcome } from '../core/define';
 import { ConnectorError, isConnectorError } from '../core/errors';
-import { API_PATH, DataverseApi, recordPath } from './api';
+import { API_PATH, collectionPage, DataverseApi, recordPath } from './api';
 import { type BatchOperation, partError, sendBatch } from './batch';
 import type { DataverseConfig } from './config';
 import { nameBasedGuid, type Ref, RefResolver, refSchema, type TableRef } from './refs';
@@ -21,7 +21,10 @@ import { nameBasedGuid, type Ref, RefResolver, refSchema, type TableRef } from '
  *   chunk of `PATCH productpricelevels(<id>)` upserts; the id is the existing item's (found by
  *   price list + product + unit) or a name-based GUID.
  * - order write-back: `PATCH salesorders(<id>)` of the configured column with `If-Match: *`
- *   (update only, never creates), `live` priority.
+ *   (update only, never creates), `live` priority; the same for the F&O customer account written
+ *   into an account's empty `accountnumber` (`writeAccountNumbers`).
+ * - products written in Draft (the API's default on a fresh installation) are published after the
+ *   upsert, so they can be quoted (`writeProducts`).
  *
  * One bad record must not fail the others. UpsertMultiple on standard tables is all-or-nothing and
  * its error does not say reliably which target failed, so a chunk refused for a data reason
@@ -118,6 +121,13 @@ export const orderErpNumberRecordSchema = z.object({
   erpOrderNumber: z.string().min(1).max(100),
 });
 export type OrderErpNumberRecord = z.output<typeof orderErpNumberRecordSchema>;
+
+/** The F&O customer account written onto a CRM account whose `accountnumber` was empty. */
+export const accountNumberRecordSchema = z.object({
+  accountid: z.guid(),
+  accountnumber: z.string().min(1).max(20),
+});
+export type AccountNumberRecord = z.output<typeof accountNumberRecordSchema>;
 
 const T = {
   product: { entitySet: 'products', primaryId: 'productid' },
@@ -387,11 +397,21 @@ function upsertMultiple(logicalName: string, entitySet: string): (api: Dataverse
 
 /** `$batch` with one changeset of `PATCH <set>(<id>)` upserts (no If-Match: create or update). */
 function batchUpserts(api: DataverseApi): SendChunk {
+  return batchPatches(api, false);
+}
+
+/** The same with `If-Match: *`: updates only, a missing row is `not_found`. */
+function batchUpdates(api: DataverseApi): SendChunk {
+  return batchPatches(api, true);
+}
+
+function batchPatches(api: DataverseApi, updateOnly: boolean): SendChunk {
   return async (items) => {
     const operations: BatchOperation[] = items.map((item) => ({
       method: 'PATCH',
       url: `${API_PATH}${item.path}`,
       body: item.body,
+      ...(updateOnly ? { headers: { 'If-Match': '*' } } : {}),
     }));
     const { status, parts } = await sendBatch(api, [operations], { priority: 'backfill', idempotent: true });
     const failures = new Map<number, ConnectorError>();
@@ -416,12 +436,104 @@ function batchUpserts(api: DataverseApi): SendChunk {
   };
 }
 
-export function writeProducts(
+/**
+ * Products by product number (UpsertMultiple), then left Active: a product created through the
+ * API starts in Draft on a fresh Dynamics 365 Sales installation
+ * (`Organization.CreateProductsWithoutParentInActiveState` is 0 there, 1 on upgraded ones;
+ * Microsoft Learn "Publish, revise, revert, retire, and activate products"), and a Draft product
+ * cannot be added to quotes, orders or opportunities. After each chunk, the written products still
+ * in Draft (statecode 2) are found with one query and published with the documented SetState of a
+ * product without a family: `PATCH products(<id>)` `{ statecode: 0, statuscode: 1 }`, all of them
+ * in one `$batch` changeset (a refused part is set aside, the rest resent). Products that are
+ * Active, Retired or Under Revision are left as they are. A product written but not published
+ * fails with `validation_failed` and a remedy; the next run upserts it again and publishes it.
+ */
+export async function writeProducts(
   ctx: ConnectorContext,
   config: DataverseConfig,
   records: readonly ProductSinkRecord[],
-) {
-  return writeChunks(ctx, config, productSpec, records, upsertMultiple('product', 'products'));
+): Promise<Outcome[]> {
+  const outcomes = await writeChunks(
+    ctx,
+    config,
+    productSpec,
+    records,
+    upsertMultiple('product', 'products'),
+  );
+  const api = new DataverseApi(ctx, config);
+  const written = outcomes.flatMap((o) => (o.ok ? [o.key] : []));
+  const failures = await publishDraftProducts(api, written, config.upsertChunkSize);
+  if (failures.size === 0) return outcomes;
+  return outcomes.map((outcome) => {
+    const error = outcome.ok ? failures.get(outcome.key.toLowerCase()) : undefined;
+    return error ? { ok: false, error } : outcome;
+  });
+}
+
+const PRODUCT_STATE = { active: 0, draft: 2 } as const;
+const PRODUCT_STATUS_ACTIVE = 1;
+const draftProductRow = z.looseObject({ productid: z.guid(), productnumber: z.string() });
+
+/** Publishes the products among `productNumbers` that are in Draft; failures by product number (lower case). */
+async function publishDraftProducts(
+  api: DataverseApi,
+  productNumbers: readonly string[],
+  chunkSize: number,
+): Promise<Map<string, ConnectorError>> {
+  const failures = new Map<string, ConnectorError>();
+  for (let start = 0; start < productNumbers.length; start += chunkSize) {
+    const chunk = productNumbers.slice(start, start + chunkSize);
+    let drafts: z.output<typeof draftProductRow>[];
+    try {
+      const values = chunk.map((n) => `'${encodeURIComponent(n.replace(/'/g, "''"))}'`).join(',');
+      const filter =
+        `statecode eq ${PRODUCT_STATE.draft} and ` +
+        `Microsoft.Dynamics.CRM.In(PropertyName='productnumber',PropertyValues=[${values}])`;
+      drafts = (
+        await api.get(
+          `products?$select=productid,productnumber&$filter=${filter}`,
+          collectionPage(draftProductRow),
+          {
+            priority: 'backfill',
+          },
+        )
+      ).body.value;
+    } catch (error) {
+      const failure = notPublished(asConnectorError(error));
+      for (const number of chunk) failures.set(number.toLowerCase(), failure);
+      continue;
+    }
+    if (drafts.length === 0) continue;
+    const items: Prepared[] = drafts.map((row) => ({
+      key: row.productnumber,
+      path: recordPath('products', row.productid),
+      body: { statecode: PRODUCT_STATE.active, statuscode: PRODUCT_STATUS_ACTIVE },
+    }));
+    const published = await writeWithIsolation(items, batchUpdates(api));
+    for (const [index, outcome] of published.entries()) {
+      const item = items[index];
+      if (item && !outcome.ok) failures.set(item.key.toLowerCase(), notPublished(outcome.error));
+    }
+    api.ctx.logger.info(
+      { table: 'product', drafts: drafts.length, failed: published.filter((o) => !o.ok).length },
+      'dataverse draft products published',
+    );
+  }
+  return failures;
+}
+
+function notPublished(error: ConnectorError): ConnectorError {
+  return new ConnectorError(
+    error.code,
+    `The product was written but is still in Draft, so it cannot be quoted: publishing it failed (${error.message}).`,
+    {
+      ...(error.upstream ? { upstream: error.upstream } : {}),
+      remedy:
+        error.remedy ??
+        'Publish the product in Dynamics 365 Sales (Product Catalog > Products > Publish), or let the next sync try again.',
+      cause: error,
+    },
+  );
 }
 
 export function writeAccounts(
@@ -477,6 +589,49 @@ export async function writeOrderErpNumbers(
         return { ok: true, key: record.salesorderid.toLowerCase() };
       } catch (error) {
         return { ok: false, error: asConnectorError(error) };
+      }
+    }),
+  );
+}
+
+/**
+ * Writes the F&O customer account into `accountnumber` of CRM accounts that had none:
+ * `PATCH accounts(<id>)` with `If-Match: *` (update only: a missing account is `not_found`, never
+ * created), `live` priority, one outcome per record (key: the account id, lower case). With the
+ * `accountnumber` alternate key defined, a number another account already holds is refused by
+ * Dataverse (412 → `conflict`).
+ */
+export async function writeAccountNumbers(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  records: readonly AccountNumberRecord[],
+): Promise<Outcome[]> {
+  const api = new DataverseApi(ctx, config);
+  return Promise.all(
+    records.map(async (record): Promise<Outcome> => {
+      try {
+        await api.send('PATCH', recordPath('accounts', record.accountid), {
+          json: { accountnumber: record.accountnumber },
+          headers: { 'If-Match': '*' },
+          priority: 'live',
+        });
+        return { ok: true, key: record.accountid.toLowerCase() };
+      } catch (error) {
+        const failure = asConnectorError(error);
+        if (failure.code !== 'conflict') return { ok: false, error: failure };
+        return {
+          ok: false,
+          error: new ConnectorError(
+            'conflict',
+            `Account number ${record.accountnumber} is already held by another account in Dynamics 365 Sales: ${failure.upstream?.message ?? failure.message}`,
+            {
+              ...(failure.upstream ? { upstream: failure.upstream } : {}),
+              remedy:
+                'Two CRM accounts map to the same F&O customer: merge them in Dynamics 365 Sales (or clear the number on the wrong one), then sync again.',
+              cause: failure,
+            },
+          ),
+        };
       }
     }),
   );

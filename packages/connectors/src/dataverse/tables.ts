@@ -26,8 +26,10 @@ export const lookupValueSchema = z.object({
 });
 
 export interface Column<T> {
-  /** What goes into `$select`. */
-  select(name: string): string;
+  /** What goes into `$select` (`undefined`: nothing, the value comes from an expansion). */
+  select(name: string): string | undefined;
+  /** What goes into `$expand`, for a value read from a related row. */
+  expand?(name: string): string;
   /** The record's field (the output). */
   schema: z.ZodType<T>;
   /** The raw value of the row for this column (before the schema checks it). */
@@ -64,6 +66,21 @@ export const col = {
       return { id, table, name: typeof formatted === 'string' ? formatted : null };
     },
   }),
+  /**
+   * A text column of the row a single-valued navigation points to, read in the same request
+   * (`$expand=<navigation>($select=<column>)`); null when the lookup is empty. For columns the
+   * table itself lacks, e.g. the product number of an opportunity product.
+   */
+  relatedText: (navigation: string, column: string): Column<string | null> => ({
+    select: () => undefined,
+    expand: () => `${navigation}($select=${column})`,
+    schema: z.string().nullable(),
+    read: (row) => {
+      const related = row[navigation];
+      if (related === null || related === undefined || typeof related !== 'object') return null;
+      return (related as Record<string, unknown>)[column] ?? null;
+    },
+  }),
 } as const;
 
 export type Columns = Record<string, Column<unknown>>;
@@ -80,6 +97,8 @@ export interface TableSpec<C extends Columns> {
 export interface Table<C extends Columns> extends TableSpec<C> {
   /** `$select` value. */
   select: string;
+  /** `$expand` value for the columns read from related rows, or `undefined`. */
+  expand: string | undefined;
   rowSchema: z.ZodType<RowOf<C>>;
   /** A Web API row → the record; `schema_mismatch` naming the column that did not fit. */
   convert(row: Readonly<Record<string, unknown>>, what: string): RowOf<C>;
@@ -95,7 +114,8 @@ export function defineTable<C extends Columns>(spec: TableSpec<C>): Table<C> {
   const rowSchema = z.object(shape) as unknown as z.ZodType<RowOf<C>>;
   return {
     ...spec,
-    select: names.map((name) => spec.columns[name]?.select(name) ?? name).join(','),
+    select: names.flatMap((name) => spec.columns[name]?.select(name) ?? []).join(','),
+    expand: expandOf(spec.columns, names),
     rowSchema,
     convert(row, what) {
       const raw: Record<string, unknown> = {};
@@ -105,6 +125,11 @@ export function defineTable<C extends Columns>(spec: TableSpec<C>): Table<C> {
       return parsed.data;
     },
   };
+}
+
+function expandOf(columns: Columns, names: readonly string[]): string | undefined {
+  const expands = names.flatMap((name) => columns[name]?.expand?.(name) ?? []);
+  return expands.length > 0 ? [...new Set(expands)].join(',') : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,11 +294,21 @@ export const salesOrderLineTable = defineTable({
   },
 });
 
+/**
+ * `opportunityproduct` has no `productnumber` column (unlike `salesorderdetail`, whose read-only
+ * `productnumber` is in shared/reference/dataverse.md §2): it is read from the related product in
+ * the same request, `$expand=productid($select=productnumber)` (a nested expansion of a
+ * single-valued navigation, reference §3).
+ */
 export const opportunityLineTable = defineTable({
   logicalName: 'opportunityproduct',
   entitySet: 'opportunityproducts',
   primaryId: 'opportunityproductid',
-  columns: { opportunityproductid: col.id(), ...lineColumns },
+  columns: {
+    opportunityproductid: col.id(),
+    ...lineColumns,
+    productnumber: col.relatedText('productid', 'productnumber'),
+  },
 });
 
 /** The customer of an order or opportunity, as much as an ERP customer needs. */

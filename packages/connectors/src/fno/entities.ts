@@ -16,7 +16,7 @@ const EMPTY_DATE = /^1900-01-01T(?:12|00):00:00(?:\.0+)?Z$/;
  * An `Edm.DateTimeOffset` property; F&O's empty date becomes `null`. Idempotent (a parsed row
  * parses again), so the same schemas check the records the sources yield.
  */
-const dateTimeOffset = z
+export const dateTimeOffset = z
   .string()
   .refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO 8601 date-time')
   .nullable()

@@ -18,5 +18,22 @@ export { type EnsureCustomerRecord, type EnsuredCustomer, ensureCustomer } from 
 export type { FetchableEntitySet, FetchedRow } from './entities';
 export { fetchOne } from './fetch-one';
 export type { FullCompareCheckpoint } from './full-compare';
+export {
+  type FnoSalesOrder,
+  type FnoSalesOrderHeaderFields,
+  type FnoSalesOrderLine,
+  progressedOf,
+  readSalesOrder,
+  type SalesOrderKey,
+} from './sales-order-read';
+export {
+  salesOrderHeaderChangesSchema,
+  salesOrderLineAddSchema,
+  salesOrderLineChangesSchema,
+  type UpdatedSalesOrder,
+  type UpdateSalesOrderInput,
+  updateSalesOrder,
+  updateSalesOrderSchema,
+} from './sales-order-update';
 export { type CreatedSalesOrder, type CreateSalesOrderRecord, createSalesOrder } from './sales-orders';
 export type { CustomerRecord, PriceRecord, ProductRecord, ReleasedProductRecord } from './sources';

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import {
@@ -29,6 +29,18 @@ export interface RecordFailure {
   /** What the user can do about it (e.g. "release item X in usmf, then replay"). */
   remedy?: string;
 }
+
+export type BulkOutcome = {
+  naturalKey: string;
+  sourceId: string | null;
+  label: string | null;
+  targetDataAreaId: string | null;
+  /** A summary of what was written, for the audit trail. */
+  input?: unknown;
+} & (
+  | { ok: true; targetKey: string; contentHash: string }
+  | { ok: false; error: { code: string; message: string; remedy?: string } }
+);
 
 export interface AppendEventInput {
   stage: RecordStage;
@@ -186,6 +198,96 @@ export function createRecordsRepository(db: Database) {
         )
         .orderBy(asc(syncRecords.updatedAt))
         .limit(limit);
+    },
+
+    /** Stored content hashes of many records of one entity, by natural key (absent: never synced). */
+    async hashesOf(
+      key: Omit<NaturalKey, 'naturalKey'>,
+      naturalKeys: readonly string[],
+    ): Promise<Map<string, { hash: string | null; status: SyncRecord['status'] }>> {
+      if (naturalKeys.length === 0) return new Map();
+      const rows = await db
+        .select({ naturalKey: syncRecords.naturalKey, hash: syncRecords.contentHash, status: syncRecords.status })
+        .from(syncRecords)
+        .where(
+          and(
+            eq(syncRecords.connectionId, key.connectionId),
+            eq(syncRecords.direction, key.direction),
+            eq(syncRecords.entity, key.entity),
+            inArray(syncRecords.naturalKey, [...naturalKeys]),
+          ),
+        );
+      return new Map(rows.map((row) => [row.naturalKey, { hash: row.hash, status: row.status }]));
+    },
+
+    /**
+     * Bulk outcome of a chunk written together (F&O → Sales catalog loads): upserts one record per
+     * row (synced with its hash, or failed with its reason) and appends one audit event to each, in
+     * one transaction. For chunks of up to a few thousand rows.
+     */
+    async recordBulk(
+      key: Omit<NaturalKey, 'naturalKey'>,
+      rows: readonly BulkOutcome[],
+      event: { step: string; correlationId: string; startedAt: Date; durationMs: number },
+    ): Promise<void> {
+      if (rows.length === 0) return;
+      await db.transaction(async (tx) => {
+        const values = rows.map((row) => ({
+          connectionId: key.connectionId,
+          direction: key.direction,
+          entity: key.entity,
+          naturalKey: row.naturalKey,
+          sourceId: row.sourceId,
+          label: row.label,
+          targetDataAreaId: row.targetDataAreaId?.toLowerCase() ?? null,
+          status: row.ok ? ('synced' as const) : ('failed' as const),
+          targetKey: row.ok ? row.targetKey : null,
+          contentHash: row.ok ? row.contentHash : null,
+          lastError: row.ok ? null : row.error,
+          attempts: 1,
+          syncedAt: row.ok ? new Date() : null,
+        }));
+        const stored = await tx
+          .insert(syncRecords)
+          .values(values)
+          .onConflictDoUpdate({
+            target: [syncRecords.connectionId, syncRecords.direction, syncRecords.entity, syncRecords.naturalKey],
+            set: {
+              sourceId: sql`excluded.source_id`,
+              label: sql`excluded.label`,
+              targetDataAreaId: sql`excluded.target_data_area_id`,
+              status: sql`excluded.status`,
+              targetKey: sql`coalesce(excluded.target_key, ${syncRecords.targetKey})`,
+              contentHash: sql`excluded.content_hash`,
+              lastError: sql`excluded.last_error`,
+              attempts: sql`${syncRecords.attempts} + 1`,
+              syncedAt: sql`coalesce(excluded.synced_at, ${syncRecords.syncedAt})`,
+              updatedAt: sql`now()`,
+            },
+          })
+          .returning({ id: syncRecords.id, naturalKey: syncRecords.naturalKey });
+        const idOf = new Map(stored.map((row) => [row.naturalKey, row.id]));
+        const events = rows.flatMap((row) => {
+          const recordId = idOf.get(row.naturalKey);
+          if (!recordId) return [];
+          return [
+            {
+              recordId,
+              seq: sql`(select coalesce(max(${recordEvents.seq}), 0) + 1 from ${recordEvents} where ${recordEvents.recordId} = ${recordId})`,
+              stage: 'write' as const,
+              step: event.step,
+              outcome: row.ok ? ('ok' as const) : ('failed' as const),
+              correlationId: event.correlationId,
+              input: row.input ?? null,
+              output: row.ok ? { targetKey: row.targetKey, contentHash: row.contentHash } : null,
+              error: row.ok ? null : row.error,
+              startedAt: event.startedAt,
+              durationMs: event.durationMs,
+            },
+          ];
+        });
+        if (events.length > 0) await tx.insert(recordEvents).values(events);
+      });
     },
 
     async get(recordId: string): Promise<SyncRecord | undefined> {

@@ -20,11 +20,28 @@ const EDITABLE_STATE: Readonly<Record<string, { state: number; label: string }>>
   opportunity: { state: 0, label: 'Open' },
 };
 
+/**
+ * Products created through the API start in Draft (statecode 2, statuscode 0): Microsoft Learn
+ * ("Publish, revise, revert, retire, and activate products") says a new product is Draft unless
+ * `Organization.CreateProductsWithoutParentInActiveState` is 1, which is 0 on a fresh installation
+ * (1 only on upgraded ones). A create that sets statecode/statuscode keeps them (UNCONFIRMED that
+ * Dataverse accepts a state on create for products). Publishing a product without a family is
+ * SetState, i.e. `PATCH products(<id>)` `{statecode: 0, statuscode: 1}`.
+ */
+const DRAFT_ON_CREATE: Readonly<Record<string, { statecode: number; statuscode: number }>> = {
+  product: { statecode: 2, statuscode: 0 },
+};
+
 /** Fills statecode from statuscode (or the reverse) and checks the pair belongs together. */
 export function normalizeState(model: EntityModel, current: StoredRow | undefined, changes: Changes): void {
   const state = model.attributes.get('statecode');
   const status = model.attributes.get('statuscode');
   if (state?.type !== 'State' || status?.type !== 'Status') return;
+  const draft = DRAFT_ON_CREATE[model.def.logicalName];
+  if (!current && draft && !changes.has('statecode') && !changes.has('statuscode')) {
+    changes.set('statecode', draft.statecode);
+    changes.set('statuscode', draft.statuscode);
+  }
   const newState = changes.get('statecode');
   const newStatus = changes.get('statuscode');
   if (newState === null || newStatus === null) {
