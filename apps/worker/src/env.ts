@@ -6,6 +6,10 @@ const schema = z.object({
   WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  MLC_ENCRYPTION_KEY: z.string().min(1).optional(),
+  MLC_ENCRYPTION_KEYS_PREVIOUS: z.string().optional(),
+  /** Jobs run at once per job kind in this process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 export type WorkerEnv = z.infer<typeof schema>;

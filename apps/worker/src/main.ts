@@ -10,6 +10,12 @@ try {
     databaseUrl: env.DATABASE_URL,
     logger,
     health: { host: env.WORKER_HEALTH_HOST, port: env.WORKER_HEALTH_PORT },
+    encryption: {
+      key: env.MLC_ENCRYPTION_KEY,
+      previousKeys: env.MLC_ENCRYPTION_KEYS_PREVIOUS,
+      production: env.NODE_ENV === 'production',
+    },
+    concurrency: env.WORKER_CONCURRENCY,
   });
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutdown requested');

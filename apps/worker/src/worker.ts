@@ -1,21 +1,37 @@
 import type { Server } from 'node:http';
 import {
   createDbClient,
+  createVault,
   type DbClient,
   ensureDatabase,
+  loadKeyring,
+  localDataDir,
   migrateDatabase,
   type RunningDatabase,
+  type Vault,
   withAdvisoryLock,
 } from '@mlc/db';
 import type { Logger } from '@mlc/logger';
 import PgBoss from 'pg-boss';
+import { createFlowRegistry } from './flows/index';
 import { addressOf, serveHealth } from './health';
 import { createJobQueue, type JobQueue, QUEUE_SETUP_LOCK_KEY } from './jobs/index';
+import { createSyncControl, type SyncControl } from './sync/control';
+import { createHandlers } from './sync/handlers';
+import { RuntimeCache } from './sync/runtimes';
+import { type SchedulerOptions, startScheduler } from './sync/scheduler';
 
 export interface WorkerOptions {
   databaseUrl?: string | undefined;
   logger: Logger;
   health: { host: string; port: number };
+  /** Opens the connections' secrets; default: the keyring from `MLC_ENCRYPTION_KEY` (or the dev key). */
+  vault?: Vault;
+  encryption?: { key?: string | undefined; previousKeys?: string | undefined; production?: boolean };
+  /** Jobs at once per job kind (default 8). */
+  concurrency?: number;
+  /** `false`: boot without running the sync (queue only; for tests of the queue itself). */
+  sync?: false | SchedulerOptions;
 }
 
 export interface RunningWorker {
@@ -24,6 +40,8 @@ export interface RunningWorker {
   boss: PgBoss;
   /** The typed job queue (see jobs/catalog.ts); handlers are registered by the sync graph. */
   jobs: JobQueue;
+  /** Replay, pause, resume, enable (what the portal calls). */
+  control: SyncControl;
   stop(): Promise<void>;
 }
 
@@ -59,6 +77,27 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   queueStarted = true;
 
+  const abort = new AbortController();
+  const vault =
+    options.vault ??
+    createVault(
+      loadKeyring({
+        encryptionKey: options.encryption?.key,
+        previousKeys: options.encryption?.previousKeys,
+        devKeyDir: localDataDir(),
+        production: options.encryption?.production ?? false,
+      }),
+    );
+  const runtimes = new RuntimeCache({ db, vault, logger, signal: abort.signal });
+  const control = createSyncControl({ db, jobs, runtimes });
+  let scheduler: { stop(): Promise<void> } | undefined;
+  if (options.sync !== false) {
+    await jobs.register(createHandlers({ db, jobs, logger, flows: createFlowRegistry(), runtimes }), {
+      concurrency: options.concurrency ?? 8,
+    });
+    scheduler = startScheduler({ db, jobs, logger }, options.sync ?? {});
+  }
+
   let server: Server;
   try {
     server = await serveHealth(
@@ -85,11 +124,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     db,
     boss,
     jobs,
+    control,
     async stop() {
       if (stopping) return;
       stopping = true;
       logger.info('worker stopping');
+      await scheduler?.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+      abort.abort();
+      await runtimes.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
       await database.stop();

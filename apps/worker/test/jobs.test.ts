@@ -33,7 +33,7 @@ const orderRecord = (connectionId: string, sourceId: string) => ({
 
 describe('job queue', () => {
   dbTest(
-    'work on one record is serialised, different records run in parallel',
+    'sync.record jobs run in parallel, also for one record: the run holds the record lock, not the queue',
     async ({ database }) => {
       const boss = await startBoss(database.url);
       try {
@@ -65,7 +65,11 @@ describe('job queue', () => {
           );
         }
         await until(() => done === 5);
-        expect(maxSameRecord).toBe(1);
+        // The queue is `standard` (catalog.ts): a job a killed worker held would otherwise block the
+        // record until it expires. Runs of one record are serialised by runRecord's advisory lock
+        // (engine/run.ts; sales-duplicates.test.ts and sales-crash.test.ts check the outcome).
+        expect(jobCatalog['sync.record'].queue.policy).toBe('standard');
+        expect(maxSameRecord).toBeGreaterThanOrEqual(1);
         expect(maxOverall).toBeGreaterThan(1);
       } finally {
         await boss.stop({ graceful: false, wait: true });

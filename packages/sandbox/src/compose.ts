@@ -22,6 +22,8 @@ export interface CompleteSandboxOptions {
   products?: number;
   /** F&O cold start after a restart (the slow first `$metadata`), in ms. */
   fnoColdStartMs?: number;
+  /** Rows per F&O page (server-driven paging; F&O's own is 10,000). */
+  fnoMaxPageSize?: number;
   /** Dataverse service protection limits (default on, as in production). */
   serviceProtection?: boolean;
   /** Random numbers of the fault injector (seeded in tests). */
@@ -69,6 +71,7 @@ export async function startCompleteSandbox(options: CompleteSandboxOptions): Pro
     logger: logger.child({ service: 'fno' }),
     ...(options.products === undefined ? {} : { products: options.products }),
     ...(options.fnoColdStartMs === undefined ? {} : { coldStartMs: options.fnoColdStartMs }),
+    ...(options.fnoMaxPageSize === undefined ? {} : { maxPageSize: options.fnoMaxPageSize }),
   });
   const sandbox = await startSandbox({
     stateDir,

@@ -41,13 +41,18 @@ export const jobCatalog = {
       correlationId: z.string().min(1).optional(),
       /** Set when a person asked for it from the portal. */
       replay: z.boolean().optional(),
+      /** What triggered it (`Create`, `Win`, `delta`, `resume`, …), for the audit trail. */
+      message: z.string().min(1).optional(),
     }),
+    // Work on one record is serialised by the record's advisory lock (engine/run.ts), which dies
+    // with a killed worker; a pg-boss singleton would keep a dead worker's job "active" until it
+    // expires, so the queue itself is standard and a crashed run is taken over by the sweeper.
     queue: {
-      policy: 'singleton',
+      policy: 'standard',
       retryLimit: 10,
-      retryDelaySeconds: 5,
+      retryDelaySeconds: 2,
       retryBackoff: true,
-      expireInSeconds: 600,
+      expireInSeconds: 300,
     },
     key: (p) => `${p.connectionId}/${p.direction}/${p.entity}/${p.sourceId}`,
   }),
@@ -59,9 +64,25 @@ export const jobCatalog = {
       retryLimit: 10,
       retryDelaySeconds: 10,
       retryBackoff: true,
-      expireInSeconds: 900,
+      expireInSeconds: 120,
     },
     key: (p) => `${p.connectionId}/${p.table}`,
+  }),
+  /** Read F&O changes of one stream (the catalog: products then prices; customers) and write them to Sales. */
+  'sync.poll': defineJob({
+    schema: z.object({
+      connectionId,
+      stream: z.enum(['catalog', 'customers']),
+      reason: z.string().optional(),
+    }),
+    queue: {
+      policy: 'stately',
+      retryLimit: 10,
+      retryDelaySeconds: 10,
+      retryBackoff: true,
+      expireInSeconds: 1800,
+    },
+    key: (p) => `${p.connectionId}/${p.stream}`,
   }),
   /** Turn one stored webhook or business event into sync jobs. */
   'inbox.process': defineJob({

@@ -69,6 +69,21 @@ export function createCursorsRepository(db: Database) {
           set: { cursor, updatedAt: sql`now()` },
         });
     },
+
+    /** Forgets the cursors of a system whose stream starts with `prefix` (the next read starts over). */
+    async forget(connectionId: string, system: SystemName, prefix: string): Promise<number> {
+      const rows = await db
+        .delete(syncCursors)
+        .where(
+          and(
+            eq(syncCursors.connectionId, connectionId),
+            eq(syncCursors.system, system),
+            sql`starts_with(${syncCursors.stream}, ${prefix})`,
+          ),
+        )
+        .returning({ stream: syncCursors.stream });
+      return rows.length;
+    },
   };
 }
 

@@ -207,7 +207,11 @@ export function createRecordsRepository(db: Database) {
     ): Promise<Map<string, { hash: string | null; status: SyncRecord['status'] }>> {
       if (naturalKeys.length === 0) return new Map();
       const rows = await db
-        .select({ naturalKey: syncRecords.naturalKey, hash: syncRecords.contentHash, status: syncRecords.status })
+        .select({
+          naturalKey: syncRecords.naturalKey,
+          hash: syncRecords.contentHash,
+          status: syncRecords.status,
+        })
         .from(syncRecords)
         .where(
           and(
@@ -251,7 +255,12 @@ export function createRecordsRepository(db: Database) {
           .insert(syncRecords)
           .values(values)
           .onConflictDoUpdate({
-            target: [syncRecords.connectionId, syncRecords.direction, syncRecords.entity, syncRecords.naturalKey],
+            target: [
+              syncRecords.connectionId,
+              syncRecords.direction,
+              syncRecords.entity,
+              syncRecords.naturalKey,
+            ],
             set: {
               sourceId: sql`excluded.source_id`,
               label: sql`excluded.label`,

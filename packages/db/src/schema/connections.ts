@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   index,
   jsonb,
@@ -13,6 +14,15 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { ConnectionSettings } from '../settings';
 import { workspaces } from './tenancy';
+
+/** One check of a connection test, as stored for the portal (never a secret). */
+export interface ConnectionPingCheck {
+  system: 'entra' | 'sales' | 'fno';
+  name: string;
+  ok: boolean;
+  detail: string;
+  remedy?: string;
+}
 
 export const connectionStatus = pgEnum('connection_status', ['draft', 'active', 'paused', 'error']);
 
@@ -44,6 +54,10 @@ export const connections = pgTable(
     /** When sync was enabled: changes older than this are history, not triggers. */
     enabledAt: timestamp('enabled_at', { withTimezone: true }),
     settings: jsonb('settings').$type<ConnectionSettings>().notNull(),
+    /** The last "test connection" from the portal: when, whether every check passed, the checks. */
+    lastPingAt: timestamp('last_ping_at', { withTimezone: true }),
+    lastPingOk: boolean('last_ping_ok'),
+    lastPingChecks: jsonb('last_ping_checks').$type<ConnectionPingCheck[]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -57,6 +71,7 @@ export const connections = pgTable(
     check('connections_authority_https', sql`${t.authorityHost} ~ '^https://[^/?#\\s]+/?$'`),
     check('connections_name_not_blank', sql`length(btrim(${t.name})) > 0`),
     check('connections_settings_object', sql`jsonb_typeof(${t.settings}) = 'object'`),
+    check('connections_ping_complete', sql`(${t.lastPingAt} IS NULL) = (${t.lastPingOk} IS NULL)`),
     check('connections_error_has_reason', sql`${t.status} <> 'error' OR ${t.statusReason} IS NOT NULL`),
   ],
 );

@@ -1,3 +1,4 @@
+export * from './auth';
 export * from './connections';
 export * from './sync';
 export * from './tenancy';

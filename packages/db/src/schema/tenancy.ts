@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   check,
   index,
   pgEnum,
@@ -29,7 +30,10 @@ export const workspaces = pgTable(
   ],
 );
 
-/** A person who signs in to the portal. Credentials and sessions belong to the portal's auth tables. */
+/**
+ * A person who signs in to the portal; also better-auth's user model (see `auth.ts`). Credentials
+ * and sessions live in the `auth_*` tables.
+ */
 export const users = pgTable(
   'users',
   {
@@ -37,7 +41,11 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name'),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+    /** better-auth's flag (its user model is this table); `emailVerifiedAt` says when. */
+    emailVerified: boolean('email_verified').notNull().default(false),
+    image: text('image'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     // One account per address, whatever its case.

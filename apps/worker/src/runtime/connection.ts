@@ -1,0 +1,148 @@
+import {
+  type ConnectorContext,
+  createDataverseHttpClient,
+  createFnoHttpClient,
+  type DataverseConfig,
+  dataverseConfigSchema,
+  type FnoConfig,
+  fnoConfigSchema,
+  type HttpClient,
+  systemClock,
+} from '@mlc/connectors';
+import {
+  type ConnectionSettings,
+  connectionSettingsSchema,
+  createKeyMapRepository,
+  createSecretsRepository,
+  type DbClient,
+  eq,
+  type KeyMapRepository,
+  schema,
+  type Vault,
+} from '@mlc/db';
+import type { Logger } from '@mlc/logger';
+import { FlowError } from '../engine/errors';
+
+/**
+ * Everything a flow needs to talk to the two systems of one connection: its settings, the parsed
+ * Dataverse and F&O configurations (secrets opened from the vault), one connector context per
+ * system (one HTTP client each: one token and one throttle budget per host), and the key map.
+ * Built once per connection per process and rebuilt when the connection row changes.
+ */
+export interface ConnectionRuntime {
+  connectionId: string;
+  workspaceId: string;
+  status: 'draft' | 'active' | 'paused' | 'error';
+  enabledAt: Date | null;
+  settings: ConnectionSettings;
+  sales: { config: DataverseConfig; ctx: ConnectorContext };
+  fno: { config: FnoConfig; ctx: ConnectorContext };
+  keyMap: KeyMapRepository;
+  /** The Dataverse user id of our application user (for echo detection), once known. */
+  salesUserId?: string;
+  close(): Promise<void>;
+}
+
+export interface RuntimeDeps {
+  db: DbClient;
+  vault: Vault;
+  logger: Logger;
+  /** Aborted when the worker stops. */
+  signal: AbortSignal;
+}
+
+export async function loadConnectionRuntime(
+  deps: RuntimeDeps,
+  connectionId: string,
+): Promise<ConnectionRuntime> {
+  const [row] = await deps.db.db
+    .select()
+    .from(schema.connections)
+    .where(eq(schema.connections.id, connectionId));
+  if (!row) {
+    throw new FlowError(
+      'connection_not_found',
+      `Connection ${connectionId} does not exist (it was deleted).`,
+    );
+  }
+  const settings = connectionSettingsSchema.parse(row.settings);
+  const secrets = createSecretsRepository(deps.db.db, deps.vault);
+  const salesSecret = await secrets.reveal(connectionId, 'sales_client_secret');
+  const fnoSecret = (await secrets.reveal(connectionId, 'fno_client_secret')) ?? salesSecret;
+  if (!salesSecret || !fnoSecret) {
+    throw new FlowError('invalid_config', `Connection "${row.name}" has no client secret stored.`, {
+      remedy: 'Enter the client secret of the Entra app in the connection settings.',
+    });
+  }
+  const sandbox = settings.sandbox ? { sandbox: settings.sandbox } : {};
+  const salesConfig = parseOrExplain(dataverseConfigSchema, 'Dynamics 365 Sales', {
+    url: row.salesUrl,
+    authorityHost: row.authorityHost,
+    tenantId: row.entraTenantId,
+    clientId: row.salesClientId,
+    clientSecret: salesSecret,
+    ...(settings.orders.erpOrderNumberColumn
+      ? { erpOrderNumberColumn: settings.orders.erpOrderNumberColumn }
+      : {}),
+    ...sandbox,
+  });
+  const fnoConfig = parseOrExplain(fnoConfigSchema, 'Finance & Operations', {
+    url: row.fnoUrl,
+    authorityHost: row.authorityHost,
+    tenantId: row.entraTenantId,
+    clientId: row.fnoClientId,
+    clientSecret: fnoSecret,
+    defaultLegalEntity: settings.legalEntities.default,
+    legalEntitySettings: settings.legalEntities.settings,
+    salesOrderNumberPrefix: settings.orders.salesOrderNumberPrefix,
+    ...sandbox,
+  });
+  const logger = deps.logger.child({ connectionId });
+  const clients: HttpClient[] = [];
+  const context = (http: HttpClient, system: string): ConnectorContext => {
+    clients.push(http);
+    return { http, logger: logger.child({ system }), signal: deps.signal, clock: systemClock };
+  };
+  return {
+    connectionId,
+    workspaceId: row.workspaceId,
+    status: row.status,
+    enabledAt: row.enabledAt,
+    settings,
+    sales: {
+      config: salesConfig,
+      ctx: context(createDataverseHttpClient(salesConfig, { logger }), 'sales'),
+    },
+    fno: { config: fnoConfig, ctx: context(createFnoHttpClient(fnoConfig, { logger }), 'fno') },
+    keyMap: createKeyMapRepository(deps.db.db),
+    async close() {
+      await Promise.allSettled(clients.map((client) => client.close()));
+    },
+  };
+}
+
+function parseOrExplain<T>(
+  schemaOf: {
+    safeParse(
+      value: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  system: string,
+  value: unknown,
+): T {
+  const parsed = schemaOf.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .filter((issue) => !issue.path.includes('clientSecret'))
+    .map((issue) => `${issue.path.map(String).join('.') || 'settings'}: ${issue.message}`)
+    .join('; ');
+  throw new FlowError(
+    'invalid_config',
+    `The ${system} settings of this connection are not valid: ${problems}.`,
+    {
+      remedy: 'Open the connection settings and correct the fields named in the message.',
+    },
+  );
+}

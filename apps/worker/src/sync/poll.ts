@@ -1,0 +1,513 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ConnectorError,
+  dataverseConnector,
+  type FnoConfig,
+  type FnoCustomerRecord,
+  type FnoPriceRecord,
+  type FnoProductRecord,
+  type FnoReleasedProductRecord,
+  fetchFnoRecord,
+  fnoConnector,
+  readCatalogRefs,
+  readStream,
+  writeStream,
+} from '@mlc/connectors';
+import {
+  type BulkOutcome,
+  type CursorsRepository,
+  createCursorsRepository,
+  createRecordsRepository,
+  type DbClient,
+  type RecordsRepository,
+} from '@mlc/db';
+import { type Logger, withContext } from '@mlc/logger';
+import {
+  contactIdOf,
+  contentHash,
+  type MappingError,
+  type Result,
+  toCrmAccount,
+  toCrmContact,
+  toCrmPriceListItem,
+  toCrmProduct,
+} from '@mlc/mappings';
+import { z } from 'zod';
+import { FlowError } from '../engine/errors';
+import type { SyncRuntime } from '../flows/index';
+
+/**
+ * F&O → Sales: the catalog (released products with their names, then prices) and customers, read
+ * with the F&O connector's full-compare sources (only new or changed rows come out) and written in
+ * bulk with the Dataverse sinks (UpsertMultiple / `$batch` chunks).
+ *
+ * - Every row is mapped (explicit field lists: nothing financial reaches Sales), hashed, and
+ *   compared with the hash stored on its sync record: an unchanged row is never written (so a poll
+ *   with no change writes nothing, and our own writes coming back are not written again).
+ * - After each page is written and its outcomes recorded, the source's checkpoint is saved: an
+ *   interrupted initial load resumes at the page where it stopped.
+ * - A row that cannot be mapped or written is recorded failed with the reason; the others go on.
+ * - Progress (`progress/<stream>`: done, written, failed, phase) is stored for the portal.
+ */
+
+export type PollStream = 'catalog' | 'customers';
+
+export interface PollDeps {
+  db: DbClient;
+  logger: Logger;
+}
+
+interface PollContext {
+  runtime: SyncRuntime;
+  records: RecordsRepository;
+  cursors: CursorsRepository;
+  log: Logger;
+  correlationId: string;
+  progress: Progress;
+}
+
+interface Progress {
+  stream: string;
+  phase: string;
+  done: number;
+  written: number;
+  unchanged: number;
+  failed: number;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+const checkpointSchema = z.unknown();
+
+/** Failures that pass by themselves: the page is written again later instead of failing its rows. */
+const TRANSIENT = new Set([
+  'throttled',
+  'upstream_unavailable',
+  'timeout',
+  'outcome_unknown',
+  'network_error',
+]);
+
+/** One mapped row waiting to be written. */
+interface Pending<T> {
+  naturalKey: string;
+  sourceId: string;
+  label: string;
+  targetDataAreaId: string | null;
+  payload: T;
+  hash: string;
+}
+
+export async function runPoll(deps: PollDeps, runtime: SyncRuntime, stream: PollStream): Promise<Progress> {
+  const correlationId = randomUUID();
+  const cursors = createCursorsRepository(deps.db.db);
+  const now = new Date().toISOString();
+  const ctx: PollContext = {
+    runtime,
+    records: createRecordsRepository(deps.db.db),
+    cursors,
+    correlationId,
+    log: withContext(deps.logger, { connectionId: runtime.connectionId, correlationId, stream }),
+    progress: {
+      stream,
+      phase: 'starting',
+      done: 0,
+      written: 0,
+      unchanged: 0,
+      failed: 0,
+      startedAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    },
+  };
+  if (stream === 'catalog') {
+    if (runtime.settings.flows.products) await pollProducts(ctx);
+    if (runtime.settings.flows.prices) await pollPrices(ctx);
+  } else if (runtime.settings.flows.customers) {
+    await pollCustomers(ctx);
+  }
+  ctx.progress.phase = 'done';
+  ctx.progress.finishedAt = new Date().toISOString();
+  await saveProgress(ctx);
+  ctx.log.info({ ...ctx.progress }, 'poll finished');
+  return ctx.progress;
+}
+
+async function saveProgress(ctx: PollContext) {
+  ctx.progress.updatedAt = new Date().toISOString();
+  await ctx.cursors.save(ctx.runtime.connectionId, 'fno', `progress/${ctx.progress.stream}`, ctx.progress);
+}
+
+function fnoConfigFor(runtime: SyncRuntime, legalEntities: readonly string[]): FnoConfig {
+  return { ...runtime.fno.config, readScope: [...legalEntities] };
+}
+
+function failureOf(error: MappingError | ConnectorError): { code: string; message: string; remedy?: string } {
+  const remedy = 'remedy' in error && typeof error.remedy === 'string' ? error.remedy : undefined;
+  return { code: error.code, message: error.message, ...(remedy ? { remedy } : {}) };
+}
+
+/**
+ * Maps, compares and writes one page: returns when its outcomes are recorded (then the caller
+ * saves the checkpoint). `map` returns `undefined` for rows that are not for Sales (skipped).
+ */
+async function writePage<R, T>(
+  ctx: PollContext,
+  entity: string,
+  sink: string,
+  rows: readonly R[],
+  map: (row: R) => { key: Omit<Pending<T>, 'payload' | 'hash'>; result: Result<T> } | undefined,
+): Promise<void> {
+  const direction = 'fno_to_sales' as const;
+  const key = { connectionId: ctx.runtime.connectionId, direction, entity };
+  const byKey = new Map<string, Pending<T> | BulkOutcome>();
+  for (const row of rows) {
+    const mapped = map(row);
+    if (!mapped) continue;
+    if (mapped.result.ok) {
+      byKey.set(mapped.key.naturalKey, {
+        ...mapped.key,
+        payload: mapped.result.value,
+        hash: contentHash(mapped.result.value),
+      });
+    } else if (mapped.result.error.code !== 'not_applicable') {
+      byKey.set(mapped.key.naturalKey, { ...mapped.key, ok: false, error: failureOf(mapped.result.error) });
+    }
+  }
+  const stored = await ctx.records.hashesOf(key, [...byKey.keys()]);
+  const toWrite: Pending<T>[] = [];
+  const outcomes: BulkOutcome[] = [];
+  for (const entry of byKey.values()) {
+    if ('ok' in entry) {
+      outcomes.push(entry);
+      continue;
+    }
+    const previous = stored.get(entry.naturalKey);
+    if (previous?.status === 'synced' && previous.hash === entry.hash) {
+      ctx.progress.unchanged += 1;
+      continue;
+    }
+    toWrite.push(entry);
+  }
+  const startedAt = new Date();
+  const t0 = performance.now();
+  if (toWrite.length > 0) {
+    const written = await writeStream(
+      dataverseConnector,
+      sink,
+      ctx.runtime.sales.ctx,
+      ctx.runtime.sales.config,
+      toWrite.map((entry) => entry.payload),
+    );
+    written.forEach((outcome, index) => {
+      const entry = toWrite[index];
+      if (!entry) return;
+      const base = {
+        naturalKey: entry.naturalKey,
+        sourceId: entry.sourceId,
+        label: entry.label,
+        targetDataAreaId: entry.targetDataAreaId,
+        input: entry.payload,
+      };
+      outcomes.push(
+        outcome.ok
+          ? { ...base, ok: true, targetKey: outcome.key, contentHash: entry.hash }
+          : { ...base, ok: false, error: failureOf(outcome.error) },
+      );
+    });
+  }
+  // A chunk that failed for a passing reason (throttled after the retries, service unavailable,
+  // lost response) is not recorded as failed: the job fails and runs again from the last saved
+  // checkpoint, after recording what did go in (so that is not written twice).
+  const transient = outcomes.filter((o) => !o.ok && TRANSIENT.has(o.error.code));
+  await ctx.records.recordBulk(
+    key,
+    outcomes.filter((o) => o.ok || !TRANSIENT.has(o.error.code)),
+    {
+      step: `write-${sink}`,
+      correlationId: ctx.correlationId,
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+    },
+  );
+  const first = transient[0];
+  if (first && !first.ok) {
+    throw new FlowError(
+      first.error.code,
+      `${transient.length} ${entity} rows could not be written now: ${first.error.message}`,
+      {
+        retryable: true,
+      },
+    );
+  }
+  ctx.progress.done += rows.length;
+  ctx.progress.written += outcomes.filter((o) => o.ok).length;
+  ctx.progress.failed += outcomes.filter((o) => !o.ok).length;
+}
+
+function uomMap(runtime: SyncRuntime, unitIdByName: Map<string, string>): Map<string, string> {
+  const map = new Map(unitIdByName);
+  for (const [symbol, name] of Object.entries(runtime.settings.catalog.unitNames)) {
+    const id = unitIdByName.get(name.toLowerCase());
+    if (id) map.set(symbol.toLowerCase(), id);
+  }
+  return map;
+}
+
+/**
+ * Sales units for F&O unit symbols the unit group lacks, created in the group (named by the
+ * symbol, or by `catalog.unitNames`), defined as 1 of the group's base unit: Sales needs a unit to
+ * quote in; quantities are converted by F&O, not by Sales.
+ */
+async function ensureUnits(
+  ctx: PollContext,
+  symbols: readonly (string | null | undefined)[],
+  refs: { unitGroupId: string; unitIdByName: Map<string, string>; baseUnitId: string | undefined },
+) {
+  const names = ctx.runtime.settings.catalog.unitNames;
+  const missing = [
+    ...new Set(
+      symbols
+        .filter((symbol): symbol is string => Boolean(symbol?.trim()))
+        .map((symbol) => names[symbol] ?? names[symbol.toLowerCase()] ?? symbol.trim()),
+    ),
+  ].filter((name) => !refs.unitIdByName.has(name.toLowerCase()));
+  if (missing.length === 0 || !refs.baseUnitId) return;
+  const outcomes = await writeStream(
+    dataverseConnector,
+    'units',
+    ctx.runtime.sales.ctx,
+    ctx.runtime.sales.config,
+    missing.map((name) => ({
+      name,
+      uomscheduleid: { id: refs.unitGroupId },
+      baseuom: { id: refs.baseUnitId },
+      quantity: 1,
+    })),
+  );
+  outcomes.forEach((outcome, index) => {
+    const name = missing[index];
+    if (outcome.ok && name) refs.unitIdByName.set(name.toLowerCase(), outcome.key);
+    else if (!outcome.ok)
+      ctx.log.warn({ unit: name, code: outcome.error.code }, 'could not create a Sales unit');
+  });
+}
+
+async function pollProducts(ctx: PollContext) {
+  const { runtime } = ctx;
+  const legalEntity = runtime.settings.catalog.legalEntity ?? runtime.settings.legalEntities.default;
+  const config = fnoConfigFor(runtime, [legalEntity]);
+  const priceList = runtime.settings.legalEntities.settings[legalEntity]?.priceList;
+  let refs: Awaited<ReturnType<typeof readCatalogRefs>> | undefined;
+  const refsOnce = async () => {
+    refs ??= await readCatalogRefs(runtime.sales.ctx, runtime.sales.config, {
+      unitGroup: runtime.settings.catalog.unitGroup,
+      priceLists: priceList ? [priceList] : [],
+    });
+    return refs;
+  };
+
+  // Names first (shared ProductsV2), kept until the released products that need them are written.
+  ctx.progress.phase = 'product names';
+  const namesStream = 'products/ProductsV2';
+  const names = new Map<string, Extract<FnoProductRecord, { op: 'upsert' }>['row']>();
+  let namesCheckpoint: unknown;
+  const storedNames = await ctx.cursors.get(runtime.connectionId, 'fno', namesStream, checkpointSchema);
+  for await (const page of readStream(
+    fnoConnector,
+    'products',
+    runtime.fno.ctx,
+    config,
+    storedNames ?? undefined,
+  )) {
+    for (const record of page.records as FnoProductRecord[]) {
+      if (record.op === 'upsert' && record.row.ProductNumber) names.set(record.row.ProductNumber, record.row);
+    }
+    namesCheckpoint = page.checkpoint;
+  }
+
+  ctx.progress.phase = 'released products';
+  await saveProgress(ctx);
+  const releasedStream = `products/ReleasedProductsV2@${legalEntity}`;
+  const seen = new Set<string>();
+  const stored = await ctx.cursors.get(runtime.connectionId, 'fno', releasedStream, checkpointSchema);
+  const mapProduct = async (rows: Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'][]) => {
+    if (rows.length === 0) return;
+    const { unitGroupId, unitIdByName, priceListIdByName, baseUnitId } = await refsOnce();
+    await ensureUnits(
+      ctx,
+      rows.map((row) => row.SalesUnitSymbol),
+      { unitGroupId, unitIdByName, baseUnitId },
+    );
+    const uoms = uomMap(runtime, unitIdByName);
+    const priceLevelId = priceList ? priceListIdByName.get(priceList) : undefined;
+    // Names that did not change are read by key (a released product changed on its own).
+    const missing = rows.filter((row) => row.ProductNumber && !names.has(row.ProductNumber));
+    for (const row of missing) {
+      const named = await fetchFnoRecord(
+        runtime.fno.ctx,
+        config,
+        'ProductsV2',
+        { ProductNumber: row.ProductNumber ?? '' },
+        { priority: 'backfill' },
+      );
+      if (named && row.ProductNumber) names.set(row.ProductNumber, named as never);
+    }
+    await writePage(ctx, 'product', 'products', rows, (row) => ({
+      key: {
+        naturalKey: row.ItemNumber,
+        sourceId: `${legalEntity}/${row.ItemNumber}`,
+        label: row.ItemNumber,
+        targetDataAreaId: legalEntity,
+      },
+      result: toCrmProduct(row, row.ProductNumber ? names.get(row.ProductNumber) : undefined, {
+        defaultUomScheduleId: unitGroupId,
+        uomIdBySymbol: uoms,
+        ...(priceLevelId ? { priceLevelId } : {}),
+      }),
+    }));
+  };
+  for await (const page of readStream(
+    fnoConnector,
+    'releasedProducts',
+    runtime.fno.ctx,
+    config,
+    stored ?? undefined,
+  )) {
+    const rows = (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
+      record.op === 'upsert' ? [record.row] : [],
+    );
+    for (const row of rows) if (row.ProductNumber) seen.add(row.ProductNumber);
+    await mapProduct(rows);
+    await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, page.checkpoint);
+    await saveProgress(ctx);
+  }
+  // Names that changed for products whose released row did not.
+  const renamed = [...names.keys()].filter((number) => !seen.has(number));
+  if (storedNames !== undefined && renamed.length > 0) {
+    const rows: Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'][] = [];
+    for (const number of renamed) {
+      const row = await fetchFnoRecord(
+        runtime.fno.ctx,
+        config,
+        'ReleasedProductsV2',
+        { dataAreaId: legalEntity, ItemNumber: number },
+        { priority: 'backfill' },
+      );
+      if (row) rows.push(row as never);
+    }
+    await mapProduct(rows);
+  }
+  if (namesCheckpoint !== undefined)
+    await ctx.cursors.save(runtime.connectionId, 'fno', namesStream, namesCheckpoint);
+}
+
+async function pollPrices(ctx: PollContext) {
+  const { runtime } = ctx;
+  const withPriceList = Object.entries(runtime.settings.legalEntities.settings).filter(
+    ([, le]) => le.priceList,
+  );
+  if (withPriceList.length === 0) return;
+  ctx.progress.phase = 'prices';
+  const refs = await readCatalogRefs(runtime.sales.ctx, runtime.sales.config, {
+    unitGroup: runtime.settings.catalog.unitGroup,
+    priceLists: withPriceList.map(([, le]) => le.priceList ?? ''),
+  });
+  const uoms = uomMap(runtime, refs.unitIdByName);
+  const config = fnoConfigFor(
+    runtime,
+    withPriceList.map(([id]) => id),
+  );
+  const stream = `prices@${withPriceList
+    .map(([id]) => id)
+    .sort()
+    .join(',')}`;
+  const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
+  for await (const page of readStream(fnoConnector, 'prices', runtime.fno.ctx, config, stored ?? undefined)) {
+    const rows = (page.records as FnoPriceRecord[]).flatMap((record) =>
+      record.op === 'upsert' ? [record] : [],
+    );
+    // Only items that are Sales products get prices (an item released only outside the catalog
+    // legal entity is not in the Sales catalog).
+    const products = await ctx.records.hashesOf(
+      { connectionId: runtime.connectionId, direction: 'fno_to_sales', entity: 'product' },
+      [...new Set(rows.map((record) => String((record.row as Record<string, unknown>)['ItemNumber'] ?? '')))],
+    );
+    await writePage(ctx, 'price', 'priceListItems', rows, (record) => {
+      const row = record.row as Record<string, unknown>;
+      if (products.get(String(row['ItemNumber'] ?? ''))?.status !== 'synced') return undefined;
+      const dataAreaId = String(row['dataAreaId'] ?? '').toLowerCase();
+      const le = runtime.settings.legalEntities.settings[dataAreaId];
+      const priceLevelId = le?.priceList ? refs.priceListIdByName.get(le.priceList) : undefined;
+      if (!le || !priceLevelId) return undefined;
+      const naturalKey = record.key;
+      return {
+        key: {
+          naturalKey,
+          sourceId: naturalKey,
+          label: String(row['ItemNumber'] ?? naturalKey),
+          targetDataAreaId: dataAreaId,
+        },
+        result: toCrmPriceListItem(row, { priceLevelId, uomIdBySymbol: uoms, currency: le.currencyCode }),
+      };
+    });
+    await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
+    await saveProgress(ctx);
+  }
+}
+
+async function pollCustomers(ctx: PollContext) {
+  const { runtime } = ctx;
+  const legalEntities = Object.keys(runtime.settings.legalEntities.settings).sort();
+  if (legalEntities.length === 0) return;
+  ctx.progress.phase = 'customers';
+  const config = fnoConfigFor(runtime, legalEntities);
+  const stream = `customers@${legalEntities.join(',')}`;
+  const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
+  for await (const page of readStream(
+    fnoConnector,
+    'customers',
+    runtime.fno.ctx,
+    config,
+    stored ?? undefined,
+  )) {
+    const rows = (page.records as FnoCustomerRecord[]).flatMap((record) =>
+      record.op === 'upsert' ? [record.row] : [],
+    );
+    const organizations = rows.filter((row) => row.PartyType !== 'Person');
+    const persons = rows.filter((row) => row.PartyType === 'Person');
+    const keyOf = (row: (typeof rows)[number]) => ({
+      naturalKey: `${row.dataAreaId}/${row.CustomerAccount}`,
+      sourceId: `${row.dataAreaId}/${row.CustomerAccount}`,
+      label: row.CustomerAccount,
+      targetDataAreaId: row.dataAreaId,
+    });
+    await writePage(ctx, 'customer', 'accounts', organizations, (row) => ({
+      key: keyOf(row),
+      result: toCrmAccount(row),
+    }));
+    const contactIds = new Map<string, string>();
+    for (const row of persons) {
+      // A customer made from a CRM contact goes back to that contact.
+      const linked = await runtime.keyMap.crmIdOf({
+        connectionId: runtime.connectionId,
+        kind: 'customer',
+        dataAreaId: row.dataAreaId,
+        fnoKey: row.CustomerAccount,
+      });
+      contactIds.set(
+        row.CustomerAccount,
+        linked?.crmEntity === 'contact' ? linked.crmId : contactIdOf(row.CustomerAccount),
+      );
+    }
+    await writePage(ctx, 'customer', 'contacts', persons, (row) => ({
+      key: keyOf(row),
+      result: toCrmContact(row, {
+        contactId: contactIds.get(row.CustomerAccount) ?? contactIdOf(row.CustomerAccount),
+      }),
+    }));
+    await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
+    await saveProgress(ctx);
+  }
+}

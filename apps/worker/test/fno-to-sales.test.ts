@@ -1,0 +1,264 @@
+import { createCursorsRepository } from '@mlc/db';
+import { dbTest } from '@mlc/db/testing';
+import { afterEach, describe, expect } from 'vitest';
+import { z } from 'zod';
+import { eventually } from './sales-helpers';
+import { type SyncHarness, sleep, startSyncHarness } from './sync-harness';
+
+type Row = Record<string, unknown>;
+
+let harness: SyncHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const progressSchema = z.looseObject({
+  phase: z.string(),
+  finishedAt: z.string().nullable(),
+  written: z.number(),
+  done: z.number(),
+  failed: z.number(),
+});
+
+async function start(
+  databaseUrl: string,
+  flows: { products: boolean; prices: boolean; customers: boolean },
+  fnoMaxPageSize?: number,
+) {
+  const h = await startSyncHarness(databaseUrl, {
+    // A catalog of 400 released products per legal entity keeps the loads short.
+    fnoProducts: 400,
+    ...(fnoMaxPageSize ? { fnoMaxPageSize } : {}),
+    settings: {
+      flows: { orders: false, ...flows },
+      cadences: { salesDeltaSeconds: 3600, fnoPollSeconds: 86_400 },
+    },
+  });
+  harness = h;
+  return h;
+}
+
+/** Waits for a poll of `stream` that finished after `since`. */
+async function pollFinished(
+  h: SyncHarness,
+  stream: 'catalog' | 'customers',
+  since: number,
+  timeoutMs = 90_000,
+) {
+  const cursors = createCursorsRepository(h.db.db);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const progress = await cursors.get(h.connectionId, 'fno', `progress/${stream}`, progressSchema);
+    if (progress?.finishedAt && Date.parse(progress.finishedAt) >= since) return progress;
+    if (Date.now() > deadline) throw new Error(`poll ${stream} did not finish: ${JSON.stringify(progress)}`);
+    await sleep(200);
+  }
+}
+
+async function poll(h: SyncHarness, stream: 'catalog' | 'customers') {
+  const since = Date.now();
+  await h.worker.jobs.enqueue('sync.poll', { connectionId: h.connectionId, stream, reason: 'test' });
+  return pollFinished(h, stream, since);
+}
+
+function writes(counters: { requests: { method: string; count: number; entitySet: string }[] }) {
+  return counters.requests.filter((r) => r.method !== 'GET').reduce((sum, r) => sum + r.count, 0);
+}
+
+async function counters(h: SyncHarness, service: 'dataverse' | 'fno') {
+  return h.sandbox.sandbox.counters(service) as unknown as {
+    requests: { method: string; count: number; entitySet: string }[];
+  };
+}
+
+describe('F&O → Sales', () => {
+  dbTest(
+    'the catalog loads into Sales, a price change reaches the price list, and a poll with no change writes nothing',
+    async ({ database }) => {
+      const since = Date.now();
+      const h = await start(database.url, { products: true, prices: true, customers: false });
+      const initial = await pollFinished(h, 'catalog', since);
+      const failures = (await h.records())
+        .filter((r) => r.status === 'failed')
+        .map((r) => `${r.entity} ${r.naturalKey}: ${r.lastError?.message}`);
+      expect(failures.slice(0, 5)).toEqual([]);
+      expect(initial.failed).toBe(0);
+      expect(initial.written).toBeGreaterThan(300);
+
+      const product = (
+        await h.dv<{ value: Row[] }>(
+          'GET',
+          `products?$select=productid,name,statecode&$filter=productnumber eq 'IE-10003'`,
+        )
+      ).body.value[0];
+      expect(product?.['statecode']).toBe(0);
+      const released = (
+        await h.fno<Row>(
+          'GET',
+          `ReleasedProductsV2(dataAreaId='usmf',ItemNumber='IE-10003')?cross-company=true`,
+        )
+      ).body;
+
+      // Nothing changed in F&O: nothing is written to Sales.
+      h.sandbox.sandbox.directory;
+      const before = writes(await counters(h, 'dataverse'));
+      const quiet = await poll(h, 'catalog');
+      expect(quiet.written).toBe(0);
+      expect(writes(await counters(h, 'dataverse'))).toBe(before);
+
+      // A base price changes in F&O: the Sales price-list item follows.
+      const newPrice = Number(released['SalesPrice']) + 11.25;
+      await h.fno('PATCH', `ReleasedProductsV2(dataAreaId='usmf',ItemNumber='IE-10003')?cross-company=true`, {
+        SalesPrice: newPrice,
+      });
+      const changed = await poll(h, 'catalog');
+      expect(changed.written).toBe(1);
+      const items = (
+        await h.dv<{ value: Row[] }>(
+          'GET',
+          `productpricelevels?$select=amount,_pricelevelid_value&$filter=_productid_value eq ${String(product?.['productid'])}`,
+        )
+      ).body.value;
+      expect(items.map((item) => item['amount'])).toContain(newPrice);
+    },
+    180_000,
+  );
+
+  dbTest(
+    'an F&O customer edit reaches the Sales account and is not echoed back to F&O',
+    async ({ database }) => {
+      const since = Date.now();
+      const h = await start(database.url, { products: false, prices: false, customers: true });
+      await pollFinished(h, 'customers', since);
+      const { body } = await h.fno<{ value: Row[] }>(
+        'GET',
+        `CustomersV3?cross-company=true&$filter=dataAreaId eq 'usmf' and PartyType eq Microsoft.Dynamics.DataEntities.DirPartyType'Organization'&$top=1&$select=CustomerAccount,OrganizationName`,
+      );
+      const customer = body.value[0] ?? {};
+      const account = String(customer['CustomerAccount']);
+      await h.fno('PATCH', `CustomersV3(dataAreaId='usmf',CustomerAccount='${account}')?cross-company=true`, {
+        OrganizationName: 'Renamed in F&O Ltd',
+      });
+      const after = await h.fno<Row>(
+        'GET',
+        `CustomersV3(dataAreaId='usmf',CustomerAccount='${account}')?cross-company=true&$select=OrganizationName`,
+      );
+      expect(after.body['OrganizationName']).toBe('Renamed in F&O Ltd');
+      const fnoWritesBefore = writes(await counters(h, 'fno'));
+      const result = await poll(h, 'customers');
+      expect(result).toMatchObject({ written: 1 });
+      const accounts = (
+        await h.dv<{ value: Row[] }>('GET', `accounts?$select=name&$filter=accountnumber eq '${account}'`)
+      ).body.value;
+      expect(accounts.map((a) => a['name'])).toEqual(['Renamed in F&O Ltd']);
+      // The account change made by us is not sent back to F&O.
+      await sleep(2_000);
+      expect(writes(await counters(h, 'fno'))).toBe(fnoWritesBefore);
+    },
+    120_000,
+  );
+
+  dbTest(
+    'an interrupted initial product load resumes: nothing written before the interruption is written again',
+    async ({ database }) => {
+      const since = Date.now();
+      const h = await start(database.url, { products: true, prices: false, customers: false }, 40);
+      const cursors = createCursorsRepository(h.db.db);
+      // Interrupt the load (Dataverse unavailable) once a few pages are in.
+      await eventually(
+        'a few pages written',
+        async () => {
+          const progress = await cursors.get(h.connectionId, 'fno', 'progress/catalog', progressSchema);
+          return progress && progress.written >= 100 ? progress : undefined;
+        },
+        60_000,
+      );
+      await h.control('dataverse', 'PUT', '/_sandbox/faults', { rate5xx: 1, status5xx: 503 });
+      await eventually(
+        'the load interrupted',
+        async () => {
+          const { rows } = await h.db.pool.query<{ retries: number }>(
+            `select coalesce(max(retry_count), 0)::int as retries from pgboss.job where name = 'sync.poll' and data->>'stream' = 'catalog'`,
+          );
+          return (rows[0]?.retries ?? 0) >= 1 ? true : undefined;
+        },
+        60_000,
+      );
+      await h.control('dataverse', 'PUT', '/_sandbox/faults', {});
+      const done = await pollFinished(h, 'catalog', since, 120_000);
+      expect(done.failed).toBe(0);
+      const { rows } = await h.db.pool.query<{ writes: number; records: number }>(
+        `select count(*)::int as records, max(w)::int as writes from (
+         select r.id, count(e.id) as w from sync_records r join record_events e on e.record_id = r.id
+         where r.entity = 'product' and e.step = 'write-products' and e.outcome = 'ok' group by r.id) t`,
+      );
+      expect(rows[0]?.records).toBeGreaterThan(300);
+      expect(rows[0]?.writes).toBe(1);
+      // It was interrupted: the load's job failed once and ran again.
+      const retried = await h.db.pool.query<{ retries: number }>(
+        `select max(retry_count)::int as retries from pgboss.job where name = 'sync.poll' and data->>'stream' = 'catalog'`,
+      );
+      expect(retried.rows[0]?.retries).toBeGreaterThanOrEqual(1);
+    },
+    180_000,
+  );
+
+  dbTest(
+    'business events refresh the customer in Sales; duplicated and reordered events write once',
+    async ({ database }) => {
+      const since = Date.now();
+      const h = await start(database.url, { products: false, prices: false, customers: true });
+      await pollFinished(h, 'customers', since);
+      const origin = new URL(h.webhookUrl).origin;
+      await h.control('fno', 'POST', '/_sandbox/business-events/endpoints', {
+        url: `${origin}/events`,
+        name: 'ml-connector',
+        activations: [{ businessEventId: 'CustomerChangedBusinessEvent', legalEntity: 'usmf' }],
+      });
+      await h.control('fno', 'PUT', '/_sandbox/business-events/faults', {
+        duplicateRate: 1,
+        reorderRate: 0.5,
+      });
+      const { body } = await h.fno<{ value: Row[] }>(
+        'GET',
+        `CustomersV3?cross-company=true&$filter=dataAreaId eq 'usmf' and PartyType eq Microsoft.Dynamics.DataEntities.DirPartyType'Organization'&$top=2&$select=CustomerAccount`,
+      );
+      const accounts = body.value.map((row) => String(row['CustomerAccount']));
+      for (const [index, account] of accounts.entries()) {
+        await h.fno(
+          'PATCH',
+          `CustomersV3(dataAreaId='usmf',CustomerAccount='${account}')?cross-company=true`,
+          {
+            OrganizationName: `Changed by event ${index}`,
+          },
+        );
+      }
+      for (const [index, account] of accounts.entries()) {
+        await eventually(
+          `account ${account} renamed`,
+          async () => {
+            const rows = (
+              await h.dv<{ value: Row[] }>(
+                'GET',
+                `accounts?$select=name&$filter=accountnumber eq '${account}'`,
+              )
+            ).body.value;
+            return rows[0]?.['name'] === `Changed by event ${index}` ? true : undefined;
+          },
+          30_000,
+        );
+      }
+      await sleep(2_000);
+      expect(h.businessEvents.duplicates).toBeGreaterThan(0);
+      const { rows } = await h.db.pool.query<{ natural_key: string; writes: number }>(
+        `select r.natural_key, count(e.id)::int as writes from sync_records r join record_events e on e.record_id = r.id
+       where r.entity = 'customer' and e.outcome = 'ok' and r.natural_key = any($1) group by r.natural_key`,
+        [accounts.map((account) => `usmf/${account}`)],
+      );
+      // The initial load wrote each once; the change once more: never a third time.
+      expect(rows.map((row) => row.writes)).toEqual([2, 2]);
+    },
+    120_000,
+  );
+});
