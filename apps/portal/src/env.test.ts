@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnv } from './env';
+import { isDeployed, parseEnv } from './env';
 
 describe('parseEnv', () => {
   it('applies the defaults to an empty environment', () => {
-    expect(parseEnv({})).toEqual({ NODE_ENV: 'development', PORT: 3000, LOG_LEVEL: 'info' });
+    expect(parseEnv({})).toEqual({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+      PUBLIC_URL: 'http://localhost:3000',
+    });
   });
 
   it('reads every variable it knows', () => {
@@ -13,6 +18,10 @@ describe('parseEnv', () => {
         DATABASE_URL: 'postgres://app@db.internal:5432/mlc',
         PORT: '8080',
         LOG_LEVEL: 'debug',
+        PUBLIC_URL: 'https://portal.example.com/',
+        BETTER_AUTH_SECRET: 'x'.repeat(32),
+        MLC_ENCRYPTION_KEY: 'k'.repeat(44),
+        SANDBOX_MODE: 'off',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -20,11 +29,23 @@ describe('parseEnv', () => {
       DATABASE_URL: 'postgres://app@db.internal:5432/mlc',
       PORT: 8080,
       LOG_LEVEL: 'debug',
+      PUBLIC_URL: 'https://portal.example.com',
+      BETTER_AUTH_SECRET: 'x'.repeat(32),
+      MLC_ENCRYPTION_KEY: 'k'.repeat(44),
+      SANDBOX_MODE: false,
     });
   });
 
   it('treats an empty DATABASE_URL as unset (embedded PostgreSQL)', () => {
     expect(parseEnv({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('requires the auth secret and the vault key in a deployment, not in a local production run', () => {
+    const deployed = () => parseEnv({ NODE_ENV: 'production', PUBLIC_URL: 'https://portal.example.com' });
+    expect(deployed).toThrow(/BETTER_AUTH_SECRET: required in production/);
+    expect(deployed).toThrow(/MLC_ENCRYPTION_KEY: required in production/);
+    const local = parseEnv({ NODE_ENV: 'production' });
+    expect(isDeployed(local)).toBe(false);
   });
 
   it('names every bad variable at once without echoing values', () => {
