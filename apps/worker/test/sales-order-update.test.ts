@@ -62,13 +62,18 @@ describe('Sales → F&O: changes to a synced order', () => {
       );
       const second = body.value.find((line) => line['productnumber'] === 'IE-10002');
       await h.dv('PATCH', `salesorderdetails(${String(second?.['salesorderdetailid'])})`, { quantity: 6 });
-      await h.dv('PATCH', `salesorders(${orderId})`, { requestdeliveryby: '2027-03-01' });
+      await h.dv('PATCH', `salesorders(${orderId})`, {
+        requestdeliveryby: '2027-03-01',
+        shipto_city: 'Tulsa',
+      });
 
       const updated = await eventually('the F&O order updated', async () => {
         const [order] = await fnoOrdersOf(h, reference);
         return order && linesOf(order).length === 3 ? order : undefined;
       });
       expect(updated['SalesOrderNumber']).toBe(salesOrderNumber);
+      expect(updated['DeliveryAddressCity']).toBe('Tulsa');
+      expect(String(updated['RequestedShippingDate'])).toMatch(/^2027-03-01/);
       expect(linesOf(updated)).toEqual([
         ['IE-10001', 2],
         ['IE-10002', 6],

@@ -391,6 +391,18 @@ function toCreateRecord(mapped: MappedSalesOrder): CreateSalesOrderRecord {
     customerAccount: header.OrderingCustomerAccountNumber,
     currencyCode: header.CurrencyCode,
     ...(shipping ? { requestedShippingDate: shipping } : {}),
+    ...(header.DeliveryAddressStreet || header.DeliveryAddressCity || header.DeliveryAddressCountryRegionId
+      ? {
+          deliveryAddress: {
+            ...(header.DeliveryAddressStreet ? { street: header.DeliveryAddressStreet } : {}),
+            ...(header.DeliveryAddressCity ? { city: header.DeliveryAddressCity } : {}),
+            ...(header.DeliveryAddressZipCode ? { zipCode: header.DeliveryAddressZipCode } : {}),
+            ...(header.DeliveryAddressCountryRegionId
+              ? { countryRegionId: header.DeliveryAddressCountryRegionId }
+              : {}),
+          },
+        }
+      : {}),
     lines: mapped.lines.map(({ line }) => {
       const lineShipping = dateOnly(line.RequestedShippingDate);
       return {

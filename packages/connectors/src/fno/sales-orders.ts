@@ -66,6 +66,15 @@ export const createSalesOrderRecordSchema = z.object({
   salesOrderName: optionalText(60),
   requestedShippingDate: isoDate.optional(),
   requestedReceiptDate: isoDate.optional(),
+  /** Where the order is delivered (the CRM order's ship-to address); F&O uses the customer's otherwise. */
+  deliveryAddress: z
+    .object({
+      street: optionalText(250),
+      city: optionalText(60),
+      zipCode: optionalText(10),
+      countryRegionId: optionalText(10),
+    })
+    .optional(),
   lines: z.array(salesOrderLineInputSchema).min(1).max(2000),
 });
 
@@ -140,6 +149,12 @@ export async function createSalesOrder(
     ...(order.salesOrderName ? { SalesOrderName: order.salesOrderName } : {}),
     ...(order.requestedShippingDate ? { RequestedShippingDate: dateValue(order.requestedShippingDate) } : {}),
     ...(order.requestedReceiptDate ? { RequestedReceiptDate: dateValue(order.requestedReceiptDate) } : {}),
+    ...(order.deliveryAddress?.street ? { DeliveryAddressStreet: order.deliveryAddress.street } : {}),
+    ...(order.deliveryAddress?.city ? { DeliveryAddressCity: order.deliveryAddress.city } : {}),
+    ...(order.deliveryAddress?.zipCode ? { DeliveryAddressZipCode: order.deliveryAddress.zipCode } : {}),
+    ...(order.deliveryAddress?.countryRegionId
+      ? { DeliveryAddressCountryRegionId: order.deliveryAddress.countryRegionId }
+      : {}),
   });
 
   const lineOperations = (salesOrderNumber: string): BatchOperation[] =>
