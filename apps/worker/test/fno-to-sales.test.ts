@@ -2,7 +2,7 @@ import { createCursorsRepository } from '@mlc/db';
 import { dbTest } from '@mlc/db/testing';
 import { afterEach, describe, expect } from 'vitest';
 import { z } from 'zod';
-import { eventually } from './sales-helpers';
+import { createAccount, createWonOpportunity, eventually } from './sales-helpers';
 import { type SyncHarness, sleep, startSyncHarness } from './sync-harness';
 
 type Row = Record<string, unknown>;
@@ -258,6 +258,37 @@ describe('F&O → Sales', () => {
       );
       // The initial load wrote each once; the change once more: never a third time.
       expect(rows.map((row) => row.writes)).toEqual([2, 2]);
+    },
+    120_000,
+  );
+
+  dbTest(
+    'a customer created in F&O from a CRM account is not written back onto that account by the next poll',
+    async ({ database }) => {
+      const since = Date.now();
+      const h = await startSyncHarness(database.url, {
+        fnoProducts: 400,
+        settings: {
+          flows: { orders: true, products: false, prices: false, customers: true },
+          cadences: { salesDeltaSeconds: 3600, fnoPollSeconds: 86_400 },
+        },
+      });
+      harness = h;
+      await pollFinished(h, 'customers', since);
+      const accountId = await createAccount(h, { name: 'Echo Free Fittings', accountnumber: 'ACC-77001' });
+      const opportunityId = await createWonOpportunity(h, { table: 'accounts', id: accountId }, [
+        { product: 'IE-10001', quantity: 1 },
+      ]);
+      await h.waitForRecord(opportunityId);
+      const dataverseWrites = writes(await counters(h, 'dataverse'));
+      const result = await poll(h, 'customers');
+      expect(result.written).toBe(0);
+      expect(writes(await counters(h, 'dataverse'))).toBe(dataverseWrites);
+      const { rows } = await h.db.pool.query<{ step: string }>(
+        `select e.step from sync_records r join record_events e on e.record_id = r.id
+        where r.direction = 'fno_to_sales' and r.natural_key = 'usmf/ACC-77001' order by e.seq`,
+      );
+      expect(rows.map((row) => row.step)).toEqual(['remember-created-customer']);
     },
     120_000,
   );

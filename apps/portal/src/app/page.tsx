@@ -11,6 +11,17 @@ export default async function HomePage() {
       <header>
         <h1>ml-connector</h1>
         <p className="lead">Connects Dynamics 365 Sales ↔ Dynamics 365 Finance &amp; Operations.</p>
+        <p className="actions" style={{ marginBottom: '2rem' }}>
+          <a className="btn btn-primary" href="/connections">
+            Open your connections
+          </a>
+          <a className="btn" href="/sign-in">
+            Sign in
+          </a>
+          <a className="btn" href="/sign-up">
+            Create an account
+          </a>
+        </p>
       </header>
       <StatusPanel health={health} />
     </main>

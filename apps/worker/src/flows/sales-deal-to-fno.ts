@@ -26,6 +26,7 @@ import {
 } from '@mlc/mappings';
 import { FlowError } from '../engine/errors';
 import { defineFlow, type StepContext } from '../engine/flow';
+import { rememberCreatedCustomer } from './customer-echo';
 import { updateDealOrder } from './order-update';
 import type { SyncRuntime } from './runtime';
 
@@ -272,9 +273,22 @@ async function alignCustomer(ctx: Ctx) {
     });
   }
   ctx.state.customerAccount = ensured.customerAccount;
+  const echo =
+    ensured.outcome === 'created'
+      ? await rememberCreatedCustomer(runtime, ctx.records, ctx.correlationId, {
+          dataAreaId,
+          customerAccount: ensured.customerAccount,
+          crm: { table: customer.table, id: customer.id },
+        })
+      : undefined;
   return {
     input: { customer: { table: customer.table, id: customer.id }, dataAreaId, linkedBefore: linked ?? null },
-    output: { customerAccount: ensured.customerAccount, outcome: ensured.outcome, keyMap: link.status },
+    output: {
+      customerAccount: ensured.customerAccount,
+      outcome: ensured.outcome,
+      keyMap: link.status,
+      ...(echo ? { echo: `F&O → Sales: ${echo}` } : {}),
+    },
   };
 }
 
