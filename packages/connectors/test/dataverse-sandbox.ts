@@ -29,6 +29,7 @@ import {
   type HttpClient,
   systemClock,
 } from '../src/index';
+import { asTestSetup, requestRecorder } from './request-recorder';
 import { createControlClient, findApp } from './sandbox-control';
 
 /**
@@ -118,6 +119,7 @@ export async function startDataverseSandbox(
   const mainApp = findApp(entra, MAIN_APP_NAME);
   const misconfiguredApp = findApp(entra, MISCONFIGURED_APP_NAME);
   const clients: HttpClient[] = [];
+  const onRequest = requestRecorder();
 
   const config = (which: EntraApp = mainApp, extra: Partial<DataverseConfigInput> = {}): DataverseConfig =>
     dataverseConfigSchema.parse({
@@ -145,6 +147,7 @@ export async function startDataverseSandbox(
       const http = createDataverseHttpClient(connection, {
         logger: contextLogger,
         retry: { baseDelayMs: 50, maxDelayMs: 200 },
+        ...(onRequest ? { onRequest } : {}),
       });
       clients.push(http);
       // One run signal serves every concurrent request of the run (each adds an abort listener).
@@ -173,8 +176,14 @@ export async function startDataverseSandbox(
   };
 }
 
-/** Plain Web API calls for test set-up (through a connector HTTP client: real tokens, the guard). */
-export function webApi(http: HttpClient, dataverseUrl: string) {
+/**
+ * Plain Web API calls for test set-up (through a connector HTTP client: real tokens, the guard);
+ * not connector calls, so not recorded for the contract tests' coverage gate.
+ */
+export function webApi(client: HttpClient, dataverseUrl: string) {
+  const http: Pick<HttpClient, 'request'> = {
+    request: (req) => asTestSetup(() => client.request(req)),
+  };
   const url = (path: string) =>
     path.startsWith('https://') ? path : `${dataverseUrl}/api/data/v9.2/${path.replace(/ /g, '%20')}`;
   return {

@@ -9,7 +9,7 @@ import {
   type UpdateSalesOrderInput,
   updateSalesOrder,
 } from '../src/index';
-import { type FnoSandbox, startFnoSandbox } from './fno-sandbox';
+import { type FnoSandbox, startFnoSandbox, testSetup } from './fno-sandbox';
 
 /**
  * Reading and updating an F&O sales order against the sandbox's F&O: one request per read (lines
@@ -135,7 +135,7 @@ describe('readSalesOrder', () => {
     });
     expect(invoiced?.lines.every((l) => l.status === 'Invoiced')).toBe(true);
 
-    const delivered = await ctx.http.request({
+    const delivered = await testSetup(ctx).request({
       method: 'GET',
       url: `${sb.fnoUrl}/data/SalesOrderHeadersV2?$filter=${encodeURIComponent("dataAreaId eq 'usmf' and SalesOrderStatus eq Microsoft.Dynamics.DataEntities.SalesStatus'Delivered'")}&$select=SalesOrderNumber&$top=1&cross-company=true`,
       schema: z.object({ value: z.array(z.object({ SalesOrderNumber: z.string() })) }),

@@ -27,8 +27,11 @@ import {
   type FnoConfigInput,
   fnoConfigSchema,
   type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
   systemClock,
 } from '../src/index';
+import { asTestSetup, requestRecorder } from './request-recorder';
 import { createControlClient, findApp } from './sandbox-control';
 
 /**
@@ -122,6 +125,7 @@ export async function startFnoSandbox(options: FnoSandboxOptions = {}): Promise<
   const mainApp = findApp(entra, MAIN_APP_NAME);
   const misconfiguredApp = findApp(entra, MISCONFIGURED_APP_NAME);
   const clients: HttpClient[] = [];
+  const onRequest = requestRecorder();
 
   const config = (which: EntraApp = mainApp, extra: Partial<FnoConfigInput> = {}): FnoConfig =>
     fnoConfigSchema.parse({
@@ -157,7 +161,11 @@ export async function startFnoSandbox(options: FnoSandboxOptions = {}): Promise<
     config,
     context(which = mainApp, extra = {}) {
       const parsed = config(which, extra);
-      const http = createFnoHttpClient(parsed, { logger, retry: { baseDelayMs: 50, maxDelayMs: 200 } });
+      const http = createFnoHttpClient(parsed, {
+        logger,
+        retry: { baseDelayMs: 50, maxDelayMs: 200 },
+        ...(onRequest ? { onRequest } : {}),
+      });
       clients.push(http);
       return {
         http,
@@ -200,3 +208,13 @@ export async function collect<R, C>(
 }
 
 export { tokenRequests } from './sandbox-control';
+
+/**
+ * Requests a test makes to arrange or inspect F&O (through the connector's client: real tokens, the
+ * guard); not connector calls, so not recorded for the contract tests' coverage gate.
+ */
+export function testSetup(ctx: ConnectorContext): {
+  request<T = unknown>(req: HttpRequest<T>): Promise<HttpResponse<T>>;
+} {
+  return { request: (req) => asTestSetup(() => ctx.http.request(req)) };
+}

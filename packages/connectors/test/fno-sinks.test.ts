@@ -11,7 +11,7 @@ import {
   type HttpClient,
   writeStream,
 } from '../src/index';
-import { type FnoSandbox, startFnoSandbox } from './fno-sandbox';
+import { type FnoSandbox, startFnoSandbox, testSetup } from './fno-sandbox';
 
 /**
  * The F&O sinks against the sandbox's F&O: customers found or created exactly once, sales orders
@@ -43,7 +43,7 @@ const headers = z.object({
 /** Every F&O order (any company) carrying this customer reference, with its lines. */
 async function ordersWithReference(ctx: ConnectorContext, reference: string) {
   const filter = encodeURIComponent(`CustomersOrderReference eq '${reference}'`);
-  const response = await ctx.http.request({
+  const response = await testSetup(ctx).request({
     method: 'GET',
     url: `${sb.fnoUrl}/data/SalesOrderHeadersV2?$filter=${filter}&$expand=SalesOrderLines&cross-company=true`,
     schema: headers,
@@ -106,7 +106,7 @@ describe('F&O customers sink', () => {
     };
     const first = await writeStream(fnoConnector, 'customers', ctx, config, [record]);
     expect(first).toEqual([{ ok: true, key: 'ACC-77001' }]);
-    const created = await ctx.http.request({
+    const created = await testSetup(ctx).request({
       method: 'GET',
       url: `${sb.fnoUrl}/data/CustomersV3(dataAreaId='usmf',CustomerAccount='ACC-77001')?cross-company=true`,
       schema: z.looseObject({}),
@@ -134,7 +134,10 @@ describe('F&O customers sink', () => {
 
   it('finds a seeded customer by account number without creating one', async () => {
     const { ctx, config } = sb.context();
-    const before = await ctx.http.request({ method: 'GET', url: `${sb.fnoUrl}/data/CustomersV3/$count` });
+    const before = await testSetup(ctx).request({
+      method: 'GET',
+      url: `${sb.fnoUrl}/data/CustomersV3/$count`,
+    });
     const found = await ensureCustomer(ctx, config, {
       legalEntity: 'usmf',
       accountNumber: 'ACC-10001',
@@ -146,7 +149,10 @@ describe('F&O customers sink', () => {
       customerAccount: 'ACC-10001',
       outcome: 'found_by_account_number',
     });
-    const after = await ctx.http.request({ method: 'GET', url: `${sb.fnoUrl}/data/CustomersV3/$count` });
+    const after = await testSetup(ctx).request({
+      method: 'GET',
+      url: `${sb.fnoUrl}/data/CustomersV3/$count`,
+    });
     expect(after.body).toBe(before.body);
   });
 
@@ -198,7 +204,7 @@ describe('F&O customers sink', () => {
 
     // demf assigns accounts from its number sequence: without a reference field there is no
     // natural key to look for, so the unknown outcome is reported instead of risking a second customer.
-    const before = await ctx.http.request({
+    const before = await testSetup(ctx).request({
       method: 'GET',
       url: `${sb.fnoUrl}/data/CustomersV3/$count?cross-company=true`,
     });
@@ -212,7 +218,7 @@ describe('F&O customers sink', () => {
       code: 'outcome_unknown',
       remedy: expect.stringMatching(/Verlorene Antwort AG/),
     });
-    const after = await ctx.http.request({
+    const after = await testSetup(ctx).request({
       method: 'GET',
       url: `${sb.fnoUrl}/data/CustomersV3/$count?cross-company=true`,
     });
@@ -377,7 +383,7 @@ describe('F&O sales orders sink', () => {
     const { ctx, config } = sb.context();
     const record = order('demf', 'ACC-10004', [FNO_SEED_FACTS.commonItem]);
     // What an attempt that stopped between header and lines leaves behind.
-    const header = await ctx.http.request({
+    const header = await testSetup(ctx).request({
       method: 'POST',
       url: `${sb.fnoUrl}/data/SalesOrderHeadersV2`,
       json: {

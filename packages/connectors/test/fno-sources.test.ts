@@ -11,7 +11,7 @@ import {
   fnoConnector,
   readStream,
 } from '../src/index';
-import { collect, type FnoSandbox, startFnoSandbox } from './fno-sandbox';
+import { collect, type FnoSandbox, startFnoSandbox, testSetup } from './fno-sandbox';
 
 /**
  * The F&O sources against the sandbox's F&O over HTTPS with real msal-node tokens: pages of 500
@@ -42,7 +42,7 @@ function read(
 }
 
 async function count(ctx: ConnectorContext, pathAndQuery: string): Promise<number> {
-  const response = await ctx.http.request({ method: 'GET', url: `${sb.fnoUrl}/data/${pathAndQuery}` });
+  const response = await testSetup(ctx).request({ method: 'GET', url: `${sb.fnoUrl}/data/${pathAndQuery}` });
   return Number(response.body);
 }
 
@@ -96,7 +96,7 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
     expect(again.records).toEqual([]);
     expect(again.metas[0]).toEqual({ read: 'incremental' });
 
-    await ctx.http.request({
+    await testSetup(ctx).request({
       method: 'PATCH',
       url: `${sb.fnoUrl}/data/ReleasedProductsV2(dataAreaId='usmf',ItemNumber='${FNO_SEED_FACTS.commonItem}')`,
       json: { SalesPrice: 4321.5 },
@@ -133,7 +133,7 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
     const early = keys[3] as string;
     const late = keys[keys.length - 2] as string;
     for (const item of [early, late]) {
-      await ctx.http.request({
+      await testSetup(ctx).request({
         method: 'PATCH',
         url: `${sb.fnoUrl}/data/ReleasedProductsV2(dataAreaId='demf',ItemNumber='${item}')`,
         json: { SearchName: `CHANGED ${item}` },
@@ -219,7 +219,7 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
       upserts(withNew.records).map((r) => [r.key, r.row['OrganizationName'], r.row['SalesCurrencyCode']]),
     ).toEqual([[newKey, 'Fischer Anlagenbau GmbH', 'EUR']]);
 
-    await ctx.http.request({ method: 'DELETE', url: `${sb.fnoUrl}/data/${newKey}` });
+    await testSetup(ctx).request({ method: 'DELETE', url: `${sb.fnoUrl}/data/${newKey}` });
     const withDelete = await collect(read('customers', ctx, config, last(withNew.checkpoints)));
     expect(withDelete.records).toEqual([
       {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -66,7 +66,27 @@ function issue(dir: string, name: string): { caPem: string; certPem: string; key
   return { caPem: read(`${name}-ca.pem`), certPem: read(`${name}.pem`), keyPem: read(`${name}.key`) };
 }
 
+/**
+ * Where the harness records the connectors' calls for the contract tests' coverage gate
+ * (`test/request-recorder.ts`): `MLC_RECORD_REQUESTS`, by default `node_modules/.cache/mlc-requests`
+ * at the repository root (where `contract-tests` looks); `MLC_RECORD_REQUESTS=off` records nothing.
+ * Each run starts with an empty directory and ends by writing `complete.json`.
+ */
+function prepareRequestRecording(): string | undefined {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+  const dir = process.env['MLC_RECORD_REQUESTS'] || path.join(root, 'node_modules', '.cache', 'mlc-requests');
+  if (dir === 'off') {
+    delete process.env['MLC_RECORD_REQUESTS'];
+    return undefined;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  process.env['MLC_RECORD_REQUESTS'] = dir;
+  return dir;
+}
+
 export default function setup(project: TestProject): () => void {
+  const recordDir = prepareRequestRecording();
   const dir = mkdtempSync(path.join(tmpdir(), 'mlc-connectors-tls-'));
   try {
     const main = issue(dir, 'main');
@@ -80,5 +100,12 @@ export default function setup(project: TestProject): () => void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return () => undefined;
+  return () => {
+    if (recordDir) {
+      writeFileSync(
+        path.join(recordDir, 'complete.json'),
+        `${JSON.stringify({ finishedAt: new Date().toISOString() })}\n`,
+      );
+    }
+  };
 }

@@ -76,6 +76,12 @@ export interface HttpClientOptions {
   /** Source of jitter, `Math.random` by default. */
   random?: () => number;
   userAgent?: string;
+  /**
+   * Told of every request once, before its first attempt, after the host guard accepted the URL
+   * (never of its headers or body): e.g. the connectors' test harness records which calls a run
+   * makes for the contract tests' coverage gate.
+   */
+  onRequest?: (request: { method: HttpMethod; url: URL }) => void;
 }
 
 export interface HttpRequest<T = unknown> {
@@ -162,6 +168,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function request<T>(req: HttpRequest<T>): Promise<HttpResponse<T>> {
     const url = options.guard.check(req.url, 'environment');
+    options.onRequest?.({ method: req.method, url: new URL(url.href) });
     const shownUrl = describeUrl(url);
     const requestId = req.requestId ?? randomUUID();
     const method = req.method;

@@ -3,7 +3,7 @@ import { createTokenProvider } from '../auth/token-provider';
 import type { Clock } from '../core/clock';
 import { ConnectorError } from '../core/errors';
 import type { BudgetRegistry } from './budget';
-import { createHttpClient, type HttpClient, type HttpTimeouts } from './client';
+import { createHttpClient, type HttpClient, type HttpClientOptions, type HttpTimeouts } from './client';
 import { createHostGuard } from './guard';
 import type { RetryPolicy } from './retry';
 
@@ -25,6 +25,8 @@ export interface ConnectionHttpOptions {
   budgets?: BudgetRegistry;
   retry?: Partial<RetryPolicy>;
   timeouts?: Partial<HttpTimeouts>;
+  /** See `HttpClientOptions.onRequest`. */
+  onRequest?: HttpClientOptions['onRequest'];
 }
 
 /**
@@ -64,6 +66,7 @@ export function createConnectionHttpClient(
     ...(options.budgets ? { budgets: options.budgets } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
 }
 

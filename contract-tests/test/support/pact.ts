@@ -1,0 +1,62 @@
+import { MatchersV3, PactV3 } from '@pact-foundation/pact';
+import { CONSUMER, pactDir, pactLogDir } from './paths';
+
+export type Provider = 'dataverse' | 'fno' | 'entra-id';
+
+/** A pact between `ml-connector` and one provider, written into `pacts/`. */
+export function pactWith(provider: Provider): PactV3 {
+  return new PactV3({
+    consumer: CONSUMER,
+    provider,
+    dir: pactDir,
+    logLevel: 'error',
+    // pact-core writes its log under `logs/` only when asked; keep it quiet otherwise.
+    ...(process.env['PACT_LOG'] ? { logLevel: 'debug' as const, log: pactLogDir } : {}),
+  });
+}
+
+export const {
+  regex,
+  like,
+  eachLike,
+  uuid,
+  integer,
+  decimal,
+  boolean,
+  string,
+  datetime,
+  atLeastOneLike,
+  fromProviderState,
+} = MatchersV3;
+
+/** Any bearer token (the verifier sends a real one from the sandbox's Entra ID). */
+export const bearer = regex(
+  /^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+  'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2NvbnRvc28uY3JtLmR5bmFtaWNzLmNvbSJ9.c2lnbmF0dXJl',
+);
+
+/** The OData headers every Dataverse Web API request carries. */
+export const dataverseRequestHeaders = {
+  Authorization: bearer,
+  Accept: 'application/json',
+  'OData-Version': '4.0',
+  'OData-MaxVersion': '4.0',
+};
+
+/** What the connector sends with a JSON body. */
+export const jsonContent = regex(/^application\/json(;.*)?$/, 'application/json; charset=utf-8');
+
+export const odataJson = regex(/^application\/json(;.*)?$/, 'application/json; odata.metadata=minimal');
+
+/** An absolute Web API URL on any host (the connector puts links back on its configured origin). */
+export const dataverseLink = (pathAndQuery: string, pattern: string): ReturnType<typeof regex> =>
+  regex(
+    new RegExp(`^https://[^/]+/api/data/v9\\.2/${pattern}$`),
+    `https://contoso.crm.dynamics.com/api/data/v9.2/${pathAndQuery}`,
+  );
+
+export const fnoLink = (pathAndQuery: string, pattern: string): ReturnType<typeof regex> =>
+  regex(
+    new RegExp(`^https://[^/]+/data/${pattern}$`),
+    `https://contoso.operations.dynamics.com/data/${pathAndQuery}`,
+  );
