@@ -135,6 +135,7 @@ export async function startSyncHarness(
     reset: true,
     logger,
     fnoColdStartMs: 100,
+    keyActivationDelayMs: 300,
     ...(options.fnoMaxPageSize === undefined ? {} : { fnoMaxPageSize: options.fnoMaxPageSize }),
     ...(options.fnoProducts === undefined ? {} : { products: options.fnoProducts }),
   });

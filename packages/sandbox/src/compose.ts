@@ -24,6 +24,8 @@ export interface CompleteSandboxOptions {
   fnoColdStartMs?: number;
   /** Rows per F&O page (server-driven paging; F&O's own is 10,000). */
   fnoMaxPageSize?: number;
+  /** How long Dataverse takes to build an alternate key's index (default 2 s). */
+  keyActivationDelayMs?: number;
   /** Dataverse service protection limits (default on, as in production). */
   serviceProtection?: boolean;
   /** Random numbers of the fault injector (seeded in tests). */
@@ -62,6 +64,9 @@ export async function startCompleteSandbox(options: CompleteSandboxOptions): Pro
       tenantId: entra.tenantId,
     },
     fresh: options.reset ?? false,
+    ...(options.keyActivationDelayMs === undefined
+      ? {}
+      : { keyActivationDelayMs: options.keyActivationDelayMs }),
     ...(options.serviceProtection === false ? {} : { serviceProtection: createServiceProtection() }),
   });
   const fno = await createFnoService({

@@ -81,6 +81,8 @@ export async function loadConnectionRuntime(
     tenantId: row.entraTenantId,
     clientId: row.salesClientId,
     clientSecret: salesSecret,
+    // Enable waits for Dataverse to build the alternate keys' indexes: look every 2 s.
+    alternateKeyPollMs: 2_000,
     ...(settings.orders.erpOrderNumberColumn
       ? { erpOrderNumberColumn: settings.orders.erpOrderNumberColumn }
       : {}),
