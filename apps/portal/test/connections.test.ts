@@ -73,7 +73,27 @@ describe('connections against the sandbox', () => {
 
         // Before Enable, the Dataverse alternate keys do not exist yet: Enable creates them, and the
         // check says so without failing.
-        const first = keep(await api.connections.ping({ id }));
+        // The checks can be watched as they complete while the ping runs.
+        const seen: { running: boolean; count: number }[] = [];
+        const pinging = api.connections.ping({ id });
+        let settled = false;
+        void pinging.finally(() => {
+          settled = true;
+        });
+        while (!settled) {
+          const live = await api.connections.pingProgress({ id });
+          if (live) seen.push({ running: live.running, count: live.checks.length });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const first = keep(await pinging);
+        expect(
+          seen.some((state) => state.running && state.count > 0 && state.count < first.checks.length),
+        ).toBe(true);
+        const after = await api.connections.pingProgress({ id });
+        expect(after?.running).toBe(false);
+        const names = (checks: readonly { system: string; name: string }[]) =>
+          checks.map((check) => `${check.system}/${check.name}`).sort();
+        expect(names(after?.checks ?? [])).toEqual(names(first.checks));
         expect(
           first.checks.filter((check) => !check.ok),
           JSON.stringify(first.checks, null, 1),

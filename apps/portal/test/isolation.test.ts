@@ -63,6 +63,7 @@ describe('workspace isolation', () => {
             () => asBob.connections.setSecret({ id, name: 'sales_client_secret', value: 'stolen' }),
           ],
           ['connections.ping', () => asBob.connections.ping(byId)],
+          ['connections.pingProgress', () => asBob.connections.pingProgress(byId)],
           ['connections.enable', () => asBob.connections.enable(byId)],
           ['connections.pause', () => asBob.connections.pause(byId)],
           ['connections.resume', () => asBob.connections.resume(byId)],

@@ -31,7 +31,10 @@ export interface SyncClient {
   }): ReturnType<typeof receiveFnoBusinessEvent>;
   figures(connectionId: string, windowMinutes?: number): ReturnType<typeof connectionFigures>;
   /** Both connectors' diagnostics with the connection's stored settings and secrets (never throws). */
-  ping(connectionId: string): Promise<{ system: 'sales' | 'fno'; checks: PingCheck[] }[]>;
+  ping(
+    connectionId: string,
+    report?: (system: 'sales' | 'fno', check: PingCheck) => void,
+  ): Promise<{ system: 'sales' | 'fno'; checks: PingCheck[] }[]>;
   close(): Promise<void>;
 }
 
@@ -67,7 +70,7 @@ export async function createSyncClient(options: {
     receiveDataverseWebhook: (input) => receiveDataverseWebhook(deps, input),
     receiveFnoBusinessEvent: (input) => receiveFnoBusinessEvent(deps, input),
     figures: (connectionId, windowMinutes) => connectionFigures(options.db, connectionId, windowMinutes),
-    async ping(connectionId) {
+    async ping(connectionId, report) {
       let runtime: Awaited<ReturnType<RuntimeCache['get']>>;
       try {
         runtime = await runtimes.get(connectionId);
@@ -79,11 +82,14 @@ export async function createSyncClient(options: {
           detail: failure.message,
           ...(failure.remedy ? { remedy: failure.remedy } : {}),
         };
+        report?.('sales', check);
         return [{ system: 'sales', checks: [check] }];
       }
       const [sales, fno] = await Promise.all([
-        runPing(dataverseConnector, runtime.sales.ctx, runtime.sales.config),
-        runPing(fnoConnector, runtime.fno.ctx, runtime.fno.config),
+        runPing(dataverseConnector, runtime.sales.ctx, runtime.sales.config, (check) =>
+          report?.('sales', check),
+        ),
+        runPing(fnoConnector, runtime.fno.ctx, runtime.fno.config, (check) => report?.('fno', check)),
       ]);
       return [
         { system: 'sales', checks: sales },

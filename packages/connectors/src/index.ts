@@ -21,6 +21,8 @@ export {
   defineSource,
   type EventParser,
   type PingCheck,
+  type PingReporter,
+  pingChecks,
   type RecordOutcome,
   type SinkDefinition,
   type SourceDefinition,

@@ -118,7 +118,16 @@ const PENDING_SYSTEMS = ['entra', 'sales', 'fno'] as const;
  * The live ping's checks: pass/fail in words and icon (never colour alone), the detail, and the
  * remedy. While the ping runs, the three systems show as being checked.
  */
-export function PingChecks({ result, running }: { result: PingResult | null | undefined; running: boolean }) {
+export function PingChecks({
+  result,
+  running,
+  done = [],
+}: {
+  result: PingResult | null | undefined;
+  running: boolean;
+  /** While running: the checks already completed, shown as they come in. */
+  done?: readonly Check[];
+}) {
   if (running)
     return (
       <div aria-live="polite">
@@ -126,8 +135,17 @@ export function PingChecks({ result, running }: { result: PingResult | null | un
           <Spinner /> Checking Entra ID, Sales and F&amp;O with the credentials you gave… this takes a few
           seconds.
         </p>
+        {done.length > 0 ? (
+          <ul className="check-list" aria-label="Checks done so far">
+            {done.map((check) => (
+              <CheckItem key={`${check.system}-${check.name}`} check={check} />
+            ))}
+          </ul>
+        ) : null}
         <ul className="check-list" aria-label="Checks running">
-          {PENDING_SYSTEMS.map((system) => (
+          {PENDING_SYSTEMS.filter(
+            (system) => system !== 'entra' || !done.some((c) => c.system === 'entra'),
+          ).map((system) => (
             <li key={system} className="check" data-ok="pending">
               <span className="check-icon" aria-hidden="true">
                 <span className="spinner" />

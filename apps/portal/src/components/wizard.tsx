@@ -208,6 +208,14 @@ function Wizard({ resumeId, onCreated }: { resumeId: string | null; onCreated: (
     onSettled: () => void queryClient.invalidateQueries({ queryKey: keys.connections }),
   });
 
+  // While the ping runs, its checks are fetched as they complete (the ping answers when all are done).
+  const pingLive = useQuery({
+    queryKey: ['connections', 'pingProgress', connectionId],
+    queryFn: () => (connectionId ? api.connections.pingProgress.query({ id: connectionId }) : null),
+    enabled: ping.isPending && connectionId !== null,
+    refetchInterval: ping.isPending ? 300 : false,
+  });
+
   const enable = useMutation({
     mutationFn: (id: string) => api.connections.enable.mutate({ id }),
     // Enabling sets things up (alternate keys, change tracking, webhook): check again right after.
@@ -588,7 +596,7 @@ function Wizard({ resumeId, onCreated }: { resumeId: string | null; onCreated: (
               Signs in to Entra ID with your app, then reads from Sales and F&amp;O the way the sync will.
               Nothing is written.
             </p>
-            <PingChecks result={ping.data} running={ping.isPending} />
+            <PingChecks result={ping.data} running={ping.isPending} done={pingLive.data?.checks ?? []} />
             {ping.isError ? (
               <ErrorAlert
                 error={ping.error}

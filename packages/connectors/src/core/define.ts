@@ -17,6 +17,24 @@ export interface PingCheck {
   remedy?: string;
 }
 
+/** Hears each diagnostic as soon as it is done (the portal's live ping). */
+export type PingReporter = (check: PingCheck) => void;
+
+/**
+ * The list a ping collects its checks in: an array whose `push` also tells `report`, so a ping
+ * written as "push each check" reports live without knowing it.
+ */
+export function pingChecks(report?: PingReporter): PingCheck[] {
+  const checks: PingCheck[] = [];
+  if (report) {
+    checks.push = (...items: PingCheck[]) => {
+      for (const item of items) report(item);
+      return Array.prototype.push.apply(checks, items);
+    };
+  }
+  return checks;
+}
+
 export interface SourcePage<R, C> {
   records: R[];
   /** Where to resume after this page (a delta link, a poll position); the worker stores it. */
@@ -81,7 +99,8 @@ export interface ConnectorDefinition<
   configSchema: TConfigSchema;
   /** A valid configuration, for documentation and the conformance test. */
   exampleConfig: z.input<TConfigSchema>;
-  ping(ctx: ConnectorContext, config: z.output<TConfigSchema>): Promise<PingCheck[]>;
+  /** Every check, in order; `report` (optional) hears each one as soon as it is done, for a live display. */
+  ping(ctx: ConnectorContext, config: z.output<TConfigSchema>, report?: PingReporter): Promise<PingCheck[]>;
   sources: TSources;
   sinks: TSinks;
   parsers: TParsers;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { schemaMismatch } from '../http/errors';
 import type { ConnectorContext } from './context';
-import type { AnyConnector, PingCheck, RecordOutcome, SourcePage } from './define';
+import type { AnyConnector, PingCheck, PingReporter, RecordOutcome, SourcePage } from './define';
 import { ConnectorError, isConnectorError } from './errors';
 
 /**
@@ -132,17 +132,23 @@ export async function runPing(
   connector: AnyConnector,
   ctx: ConnectorContext,
   rawConfig: unknown,
+  report?: PingReporter,
 ): Promise<PingCheck[]> {
+  const failedWith = (name: string, error: unknown) => {
+    const check = checkFromError(name, error);
+    report?.(check);
+    return [check];
+  };
   let config: unknown;
   try {
     config = parseConfig(connector, rawConfig);
   } catch (error) {
-    return [checkFromError('configuration', error)];
+    return failedWith('configuration', error);
   }
   try {
-    return await connector.ping(ctx, config);
+    return await connector.ping(ctx, config, report);
   } catch (error) {
-    return [checkFromError('ping', error)];
+    return failedWith('ping', error);
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorContext } from '../core/context';
-import type { PingCheck } from '../core/define';
+import { type PingCheck, type PingReporter, pingChecks } from '../core/define';
 import { isConnectorError } from '../core/errors';
 import { API_PATH, DataverseApi, recordPath } from './api';
 import { type BatchPartResponse, partError, sendBatch } from './batch';
@@ -101,10 +101,14 @@ async function readChecks(api: DataverseApi): Promise<PingCheck[]> {
   });
 }
 
-export async function pingDataverse(ctx: ConnectorContext, config: DataverseConfig): Promise<PingCheck[]> {
+export async function pingDataverse(
+  ctx: ConnectorContext,
+  config: DataverseConfig,
+  report?: PingReporter,
+): Promise<PingCheck[]> {
   const api = new DataverseApi(ctx, config);
   const host = new URL(config.url).host;
-  const checks: PingCheck[] = [];
+  const checks = pingChecks(report);
 
   try {
     await ctx.http.authenticate(config.url, { signal: ctx.signal });

@@ -1,5 +1,5 @@
 import type { ConnectorContext } from '../core/context';
-import type { PingCheck } from '../core/define';
+import { type PingCheck, type PingReporter, pingChecks } from '../core/define';
 import { isConnectorError } from '../core/errors';
 import { defaultTimeouts } from '../http/client';
 import { type FnoConfig, readScopeOf } from './config';
@@ -21,8 +21,12 @@ import { ENTRA_APPLICATIONS_FORM, FnoApi, fnoError } from './odata';
  *    uses, so it cannot be read here: the check says what the configuration relies on and where to
  *    look (and which number sequence a customer group names, when it names one).
  */
-export async function pingFno(ctx: ConnectorContext, config: FnoConfig): Promise<PingCheck[]> {
-  const checks: PingCheck[] = [];
+export async function pingFno(
+  ctx: ConnectorContext,
+  config: FnoConfig,
+  report?: PingReporter,
+): Promise<PingCheck[]> {
+  const checks = pingChecks(report);
   const api = new FnoApi(ctx, config);
   const host = new URL(config.url).host;
 

@@ -14,6 +14,7 @@ import type { ConnectionFigures } from '@mlc/worker';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { pingProgress } from '../../ping-progress';
 import { isSandboxConnection, readSandbox, sandboxSettings } from '../../sandbox';
 import type { PortalServices } from '../../services';
 import {
@@ -130,6 +131,26 @@ async function touch(db: Database, id: string): Promise<void> {
 }
 
 /** The Entra ID part of a connection test: a token for each environment with the stored secrets. */
+/** A connector's check as the portal shows it. */
+function presentCheck(
+  row: ConnectionRow,
+  system: 'sales' | 'fno',
+  check: { name: string; ok: boolean; detail: string; remedy?: string },
+): PingCheckResult {
+  // Before the first Enable, a missing Dataverse alternate key is expected: Enable creates it (and
+  // waits until it is Active). The check says so instead of failing the test.
+  if (!row.enabledAt && !check.ok && system === 'sales' && check.name.startsWith('alternate key')) {
+    return { system, name: check.name, ok: true, detail: `${check.detail} Enable creates it.` };
+  }
+  return {
+    system,
+    name: check.name,
+    ok: check.ok,
+    detail: check.detail,
+    ...(check.remedy ? { remedy: check.remedy } : {}),
+  };
+}
+
 async function entraChecks(services: PortalServices, row: ConnectionRow): Promise<PingCheckResult[]> {
   const secrets = secretsOf(services);
   const salesSecret = await secrets.reveal(row.id, 'sales_client_secret');
@@ -389,10 +410,14 @@ export const connectionsRouter = {
 
   ping: workspaceProcedure.input(connectionIdSchema).mutation(async ({ ctx, input }) => {
     const row = await loadConnection(ctx, input.id);
+    const live = pingProgress.start(row.id);
     const entra = await entraChecks(ctx.services, row);
+    live.checks.push(...entra);
     let systems: Awaited<ReturnType<Awaited<ReturnType<PortalServices['syncClient']>>['ping']>>;
     try {
-      systems = await (await ctx.services.syncClient()).ping(row.id);
+      systems = await (await ctx.services.syncClient()).ping(row.id, (system, check) => {
+        live.checks.push(presentCheck(row, system, check));
+      });
     } catch (error) {
       ctx.logger.error({ err: error, connectionId: row.id }, 'connection test failed to run');
       systems = [
@@ -404,23 +429,9 @@ export const connectionsRouter = {
     }
     const checks: PingCheckResult[] = [
       ...entra,
-      ...systems.flatMap(({ system, checks: list }) =>
-        list.map((check): PingCheckResult => {
-          // Before the first Enable, a missing Dataverse alternate key is expected: Enable creates
-          // it (and waits until it is Active). The check says so instead of failing the test.
-          if (!row.enabledAt && !check.ok && system === 'sales' && check.name.startsWith('alternate key')) {
-            return { system, name: check.name, ok: true, detail: `${check.detail} Enable creates it.` };
-          }
-          return {
-            system,
-            name: check.name,
-            ok: check.ok,
-            detail: check.detail,
-            ...(check.remedy ? { remedy: check.remedy } : {}),
-          };
-        }),
-      ),
+      ...systems.flatMap(({ system, checks: list }) => list.map((check) => presentCheck(row, system, check))),
     ];
+    live.running = false;
     const ok = checks.length > 0 && checks.every((check) => check.ok);
     const [stored] = await ctx.services.db.db
       .update(schema.connections)
@@ -432,6 +443,12 @@ export const connectionsRouter = {
       'ping',
     );
     return { at: (stored?.at ?? new Date()).toISOString(), ok, checks };
+  }),
+
+  /** The checks of the running (or last) ping so far, to show each one as it completes. */
+  pingProgress: workspaceProcedure.input(connectionIdSchema).query(async ({ ctx, input }) => {
+    const row = await loadConnection(ctx, input.id);
+    return pingProgress.get(row.id);
   }),
 
   enable: workspaceProcedure.input(connectionIdSchema).mutation(async ({ ctx, input }) => {
