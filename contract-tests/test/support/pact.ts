@@ -27,6 +27,8 @@ export const {
   datetime,
   atLeastOneLike,
   fromProviderState,
+  arrayContaining,
+  number,
 } = MatchersV3;
 
 /** Any bearer token (the verifier sends a real one from the sandbox's Entra ID). */
@@ -60,3 +62,17 @@ export const fnoLink = (pathAndQuery: string, pattern: string): ReturnType<typeo
     new RegExp(`^https://[^/]+/data/${pattern}$`),
     `https://contoso.operations.dynamics.com/data/${pathAndQuery}`,
   );
+
+/**
+ * `$batch` (multipart/mixed): Pact parses the body as MIME parts and compares each part's headers
+ * and bytes (the outer boundary may differ; the nested changeset boundary in a part header may
+ * not), and cannot match a part by regex. See README.md "`$batch`".
+ */
+export const batchRequestContentType = (pattern: string, example: string) =>
+  regex(new RegExp(`^multipart/mixed; ?boundary="?${pattern}"?$`), `multipart/mixed; boundary=${example}`);
+
+/** A multipart answer's content type: `batchresponse_<guid>` boundary. */
+export const batchResponseContentType = regex(
+  /^multipart\/mixed; ?boundary="?batchresponse_[0-9A-Za-z-]+"?$/,
+  'multipart/mixed; boundary=batchresponse_c1a2b3c4-d5e6-4f70-8a9b-0c1d2e3f4a5b',
+);

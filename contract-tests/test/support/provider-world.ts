@@ -34,6 +34,8 @@ export async function startProviderWorld(): Promise<ProviderWorld> {
     reset: true,
     logger: silentLogger(),
     fnoColdStartMs: 0,
+    // Small F&O pages, so that the paging interactions (next links) are verified with the seed.
+    fnoMaxPageSize: 2,
     serviceProtection: false,
   });
   const app = sandbox.entra.apps().find((a) => a.displayName === MAIN_APP_NAME);
