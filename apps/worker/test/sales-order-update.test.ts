@@ -40,9 +40,11 @@ describe('Sales → F&O: changes to a synced order', () => {
       // (A delta read may run the record again meanwhile: wait for it to be synced.)
       const figures = await eventually('figures with the synced order', async () => {
         const now = await connectionFigures(h.db, h.connectionId);
-        return now.records.synced === 1 ? now : undefined;
+        // (The F&O customer this order created is remembered as a synced F&O → Sales record too.)
+        return now.lagSeconds.samples === 1 ? now : undefined;
       });
-      expect(figures.lagSeconds.samples).toBe(1);
+      expect(figures.records.synced).toBeGreaterThanOrEqual(1);
+      expect(figures.records.failed).toBe(0);
       expect(figures.lagSeconds.p50).toBeGreaterThanOrEqual(0);
       expect(figures.lagSeconds.p50).toBeLessThan(30);
 
