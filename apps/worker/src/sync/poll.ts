@@ -148,9 +148,67 @@ function failureOf(error: MappingError | ConnectorError): { code: string; messag
   return { code: error.code, message: error.message, ...(remedy ? { remedy } : {}) };
 }
 
+/** Rows written and recorded together: one bulk outcome per slice (its statement stays far below Postgres' 65,535 parameters). */
+const SLICE = 1000;
+/** Slices of one page in flight at once; the host budget still bounds the requests in flight. */
+const PARALLEL_SLICES = 4;
+
+/** `hashesOf` for any number of keys, in slices. */
+async function hashesOfMany(
+  records: RecordsRepository,
+  key: Parameters<RecordsRepository['hashesOf']>[0],
+  naturalKeys: readonly string[],
+): Promise<Awaited<ReturnType<RecordsRepository['hashesOf']>>> {
+  const out: Awaited<ReturnType<RecordsRepository['hashesOf']>> = new Map();
+  for (let start = 0; start < naturalKeys.length; start += SLICE * 5) {
+    const part = await records.hashesOf(key, naturalKeys.slice(start, start + SLICE * 5));
+    for (const [naturalKey, value] of part) out.set(naturalKey, value);
+  }
+  return out;
+}
+
+/** Runs `work` over `items` with at most `limit` at once; every item runs even when one fails. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const errors: unknown[] = [];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const index = next++;
+        if (index >= items.length) return;
+        try {
+          await work(items[index] as T);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    }),
+  );
+  if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * Reads one page ahead: the next page is fetched from F&O while this one is written to Sales.
+ * Pages still come out in order, each with its own checkpoint.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = iterator.next();
+    // Awaited on the next turn; a failure while this page is written must not go unhandled.
+    next.catch(() => undefined);
+    yield current.value;
+  }
+}
+
 /**
  * Maps, compares and writes one page: returns when its outcomes are recorded (then the caller
- * saves the checkpoint). `map` returns `undefined` for rows that are not for Sales (skipped).
+ * saves the checkpoint). `map` returns `undefined` for rows that are not for Sales (skipped). The
+ * page is written in slices of `SLICE` rows, `PARALLEL_SLICES` at a time, each slice's outcomes
+ * recorded as soon as it is written.
  */
 async function writePage<R, T>(
   ctx: PollContext,
@@ -175,12 +233,12 @@ async function writePage<R, T>(
       byKey.set(mapped.key.naturalKey, { ...mapped.key, ok: false, error: failureOf(mapped.result.error) });
     }
   }
-  const stored = await ctx.records.hashesOf(key, [...byKey.keys()]);
+  const stored = await hashesOfMany(ctx.records, key, [...byKey.keys()]);
   const toWrite: Pending<T>[] = [];
-  const outcomes: BulkOutcome[] = [];
+  const refused: BulkOutcome[] = [];
   for (const entry of byKey.values()) {
     if ('ok' in entry) {
-      outcomes.push(entry);
+      refused.push(entry);
       continue;
     }
     const previous = stored.get(entry.naturalKey);
@@ -190,18 +248,44 @@ async function writePage<R, T>(
     }
     toWrite.push(entry);
   }
-  const startedAt = new Date();
-  const t0 = performance.now();
-  if (toWrite.length > 0) {
-    const written = await writeStream(
+  const slices: Pending<T>[][] = [];
+  for (let start = 0; start < toWrite.length; start += SLICE)
+    slices.push(toWrite.slice(start, start + SLICE));
+  const transient: BulkOutcome[] = [];
+  let written = 0;
+  let failed = 0;
+  const record = async (outcomes: BulkOutcome[], startedAt: Date, t0: number) => {
+    // A chunk that failed for a passing reason (throttled after the retries, service unavailable,
+    // lost response) is not recorded as failed: the job fails and runs again from the last saved
+    // checkpoint, after recording what did go in (so that is not written twice).
+    const passing = outcomes.filter((o) => !o.ok && TRANSIENT.has(o.error.code));
+    transient.push(...passing);
+    const lasting = outcomes.filter((o) => o.ok || !TRANSIENT.has(o.error.code));
+    for (let start = 0; start < lasting.length; start += SLICE) {
+      await ctx.records.recordBulk(key, lasting.slice(start, start + SLICE), {
+        step: `write-${sink}`,
+        correlationId: ctx.correlationId,
+        startedAt,
+        durationMs: Math.round(performance.now() - t0),
+      });
+    }
+    written += outcomes.filter((o) => o.ok).length;
+    failed += outcomes.filter((o) => !o.ok).length;
+  };
+  await record(refused, new Date(), performance.now());
+  await eachLimited(slices, PARALLEL_SLICES, async (slice) => {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const results = await writeStream(
       dataverseConnector,
       sink,
       ctx.runtime.sales.ctx,
       ctx.runtime.sales.config,
-      toWrite.map((entry) => entry.payload),
+      slice.map((entry) => entry.payload),
     );
-    written.forEach((outcome, index) => {
-      const entry = toWrite[index];
+    const outcomes: BulkOutcome[] = [];
+    results.forEach((outcome, index) => {
+      const entry = slice[index];
       if (!entry) return;
       const base = {
         naturalKey: entry.naturalKey,
@@ -216,21 +300,8 @@ async function writePage<R, T>(
           : { ...base, ok: false, error: failureOf(outcome.error) },
       );
     });
-  }
-  // A chunk that failed for a passing reason (throttled after the retries, service unavailable,
-  // lost response) is not recorded as failed: the job fails and runs again from the last saved
-  // checkpoint, after recording what did go in (so that is not written twice).
-  const transient = outcomes.filter((o) => !o.ok && TRANSIENT.has(o.error.code));
-  await ctx.records.recordBulk(
-    key,
-    outcomes.filter((o) => o.ok || !TRANSIENT.has(o.error.code)),
-    {
-      step: `write-${sink}`,
-      correlationId: ctx.correlationId,
-      startedAt,
-      durationMs: Math.round(performance.now() - t0),
-    },
-  );
+    await record(outcomes, startedAt, t0);
+  });
   const first = transient[0];
   if (first && !first.ok) {
     throw new FlowError(
@@ -242,8 +313,8 @@ async function writePage<R, T>(
     );
   }
   ctx.progress.done += rows.length;
-  ctx.progress.written += outcomes.filter((o) => o.ok).length;
-  ctx.progress.failed += outcomes.filter((o) => !o.ok).length;
+  ctx.progress.written += written;
+  ctx.progress.failed += failed;
 }
 
 function uomMap(runtime: SyncRuntime, unitIdByName: Map<string, string>): Map<string, string> {
@@ -294,6 +365,57 @@ async function ensureUnits(
   });
 }
 
+/** Product numbers per `ProductsV2` query when names are read by number (the URL stays short). */
+const NAMES_CHUNK = 15;
+const productNamesPage = z.object({
+  value: z.array(z.looseObject({ ProductNumber: z.string() })),
+});
+
+/**
+ * Names (`ProductsV2`) of products whose released row changed but whose name did not: read
+ * `NAMES_CHUNK` numbers to a request (`ProductNumber eq 'A' or …`), not one request per product. A
+ * number F&O would read as a pattern (`*`) is read by its key.
+ */
+async function fetchProductNames(
+  runtime: SyncRuntime,
+  config: FnoConfig,
+  numbers: readonly string[],
+): Promise<Map<string, Extract<FnoProductRecord, { op: 'upsert' }>['row']>> {
+  const out = new Map<string, Extract<FnoProductRecord, { op: 'upsert' }>['row']>();
+  const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  const plain = numbers.filter((number) => !number.includes('*'));
+  const chunks: string[][] = [];
+  for (let start = 0; start < plain.length; start += NAMES_CHUNK)
+    chunks.push(plain.slice(start, start + NAMES_CHUNK));
+  await eachLimited(chunks, 4, async (chunk) => {
+    const filter = chunk.map((number) => `ProductNumber eq ${literal(number)}`).join(' or ');
+    const response = await runtime.fno.ctx.http.request({
+      method: 'GET',
+      url: `${config.url}/data/ProductsV2?$filter=${encodeURIComponent(filter)}&$select=ProductNumber,ProductName,ProductSearchName,ProductDescription`,
+      headers: { 'odata-version': '4.0' },
+      priority: 'backfill',
+      signal: runtime.fno.ctx.signal,
+      schema: productNamesPage,
+    });
+    for (const number of chunk) {
+      // F&O compares case-insensitively.
+      const row = response.body.value.find((r) => r.ProductNumber.toLowerCase() === number.toLowerCase());
+      if (row) out.set(number, row as never);
+    }
+  });
+  for (const number of numbers.filter((n) => n.includes('*'))) {
+    const named = await fetchFnoRecord(
+      runtime.fno.ctx,
+      config,
+      'ProductsV2',
+      { ProductNumber: number },
+      { priority: 'backfill' },
+    );
+    if (named) out.set(number, named as never);
+  }
+  return out;
+}
+
 async function pollProducts(ctx: PollContext) {
   const { runtime } = ctx;
   const legalEntity = runtime.settings.catalog.legalEntity ?? runtime.settings.legalEntities.default;
@@ -314,12 +436,8 @@ async function pollProducts(ctx: PollContext) {
   const names = new Map<string, Extract<FnoProductRecord, { op: 'upsert' }>['row']>();
   let namesCheckpoint: unknown;
   const storedNames = await ctx.cursors.get(runtime.connectionId, 'fno', namesStream, checkpointSchema);
-  for await (const page of readStream(
-    fnoConnector,
-    'products',
-    runtime.fno.ctx,
-    config,
-    storedNames ?? undefined,
+  for await (const page of readAhead(
+    readStream(fnoConnector, 'products', runtime.fno.ctx, config, storedNames ?? undefined),
   )) {
     for (const record of page.records as FnoProductRecord[]) {
       if (record.op === 'upsert' && record.row.ProductNumber) names.set(record.row.ProductNumber, record.row);
@@ -343,17 +461,14 @@ async function pollProducts(ctx: PollContext) {
     const uoms = uomMap(runtime, unitIdByName);
     const priceLevelId = priceList ? priceListIdByName.get(priceList) : undefined;
     // Names that did not change are read by key (a released product changed on its own).
-    const missing = rows.filter((row) => row.ProductNumber && !names.has(row.ProductNumber));
-    for (const row of missing) {
-      const named = await fetchFnoRecord(
-        runtime.fno.ctx,
-        config,
-        'ProductsV2',
-        { ProductNumber: row.ProductNumber ?? '' },
-        { priority: 'backfill' },
-      );
-      if (named && row.ProductNumber) names.set(row.ProductNumber, named as never);
-    }
+    const missing = [
+      ...new Set(
+        rows.flatMap((row) =>
+          row.ProductNumber && !names.has(row.ProductNumber) ? [row.ProductNumber] : [],
+        ),
+      ),
+    ];
+    for (const [number, named] of await fetchProductNames(runtime, config, missing)) names.set(number, named);
     await writePage(ctx, 'product', 'products', rows, (row) => ({
       key: {
         naturalKey: row.ItemNumber,
@@ -368,12 +483,8 @@ async function pollProducts(ctx: PollContext) {
       }),
     }));
   };
-  for await (const page of readStream(
-    fnoConnector,
-    'releasedProducts',
-    runtime.fno.ctx,
-    config,
-    stored ?? undefined,
+  for await (const page of readAhead(
+    readStream(fnoConnector, 'releasedProducts', runtime.fno.ctx, config, stored ?? undefined),
   )) {
     const rows = (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record.row] : [],
@@ -424,13 +535,16 @@ async function pollPrices(ctx: PollContext) {
     .sort()
     .join(',')}`;
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
-  for await (const page of readStream(fnoConnector, 'prices', runtime.fno.ctx, config, stored ?? undefined)) {
+  for await (const page of readAhead(
+    readStream(fnoConnector, 'prices', runtime.fno.ctx, config, stored ?? undefined),
+  )) {
     const rows = (page.records as FnoPriceRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record] : [],
     );
     // Only items that are Sales products get prices (an item released only outside the catalog
     // legal entity is not in the Sales catalog).
-    const products = await ctx.records.hashesOf(
+    const products = await hashesOfMany(
+      ctx.records,
       { connectionId: runtime.connectionId, direction: 'fno_to_sales', entity: 'product' },
       [...new Set(rows.map((record) => String((record.row as Record<string, unknown>)['ItemNumber'] ?? '')))],
     );

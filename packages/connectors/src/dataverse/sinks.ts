@@ -12,14 +12,16 @@ import { nameBasedGuid, type Ref, RefResolver, refSchema, type TableRef } from '
  *
  * - products, accounts, contacts, units: `POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple` with
  *   `{ Targets: [{ "@odata.type", "@odata.id": "<set>(<key>)", …columns, …binds }] }` in chunks of
- *   `upsertChunkSize` (100 by default), one chunk after the other, through the host budget with
- *   `backfill` priority (live orders go first). Identity: the alternate key (product
+ *   `upsertChunkSize` (100 by default), up to `CHUNKS_IN_FLIGHT` chunks at once, through the host
+ *   budget with `backfill` priority (live orders go first; the budget bounds the requests in flight). Identity: the alternate key (product
  *   `productnumber`, account `accountnumber`), the primary key the worker chose (contact
  *   `contactid`), or, for units, the existing row found by its natural key (unit group + name) or
  *   else a name-based GUID, so a retry never makes a second row.
  * - price-list items (`productpricelevel` has no UpsertMultiple): `$batch` with one changeset per
  *   chunk of `PATCH productpricelevels(<id>)` upserts; the id is the existing item's (found by
- *   price list + product + unit) or a name-based GUID.
+ *   price list + product + unit) or a name-based GUID. The products named by number and their
+ *   existing items are read for the whole write first (`In` queries of 250 numbers / 150 ids), so
+ *   a chunk costs its `$batch` only, not one query per record.
  * - order write-back: `PATCH salesorders(<id>)` of the configured column with `If-Match: *`
  *   (update only, never creates), `live` priority; the same for the F&O customer account written
  *   into an account's empty `accountnumber` (`writeAccountNumbers`).
@@ -233,7 +235,18 @@ const unitSpec: UpsertSpec<UnitSinkRecord> = {
   },
 };
 
-const priceListItemSpec: UpsertSpec<PriceListItemSinkRecord> = {
+/** `pricelevel|product|unit` (GUIDs, lower case): what identifies a price list item. */
+const priceItemKey = (priceList: string, product: string, unit: string) =>
+  `${priceList}|${product}|${unit}`.toLowerCase();
+
+/**
+ * Price list items; `known` holds the existing item (or `null`: none) per natural key, read for
+ * the whole write beforehand, so that identities cost no query per record (a key not in it, e.g.
+ * one with several items, is looked up on its own).
+ */
+const priceListItemSpec = (
+  known: ReadonlyMap<string, string | null>,
+): UpsertSpec<PriceListItemSinkRecord> => ({
   logicalName: 'productpricelevel',
   table: T.productpricelevel,
   lookups: (r) => [
@@ -246,11 +259,15 @@ const priceListItemSpec: UpsertSpec<PriceListItemSinkRecord> = {
     const product = await resolver.id(T.product, r.productid, `${what}: product`);
     const unit = await resolver.id(T.uom, r.uomid, `${what}: unit`);
     const natural = { _pricelevelid_value: priceList, _productid_value: product, _uomid_value: unit };
-    const existing = await resolver.find(T.productpricelevel, natural, what);
+    const prefetched = known.get(priceItemKey(priceList, product, unit));
+    const existing =
+      prefetched === undefined
+        ? await resolver.find(T.productpricelevel, natural, what)
+        : (prefetched ?? undefined);
     const id = existing ?? nameBasedGuid(`productpricelevel|${priceList}|${product}|${unit}`);
     return { key: id, path: recordPath('productpricelevels', id) };
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -342,38 +359,58 @@ function missingOutcome(): ConnectorError {
   return new ConnectorError('schema_mismatch', 'No outcome was recorded for this record.');
 }
 
+/** Chunks of one write in flight at once (the host budget still bounds the requests in flight). */
+const CHUNKS_IN_FLIGHT = 4;
+
+/** Runs `work(i)` for i in 0..count-1, at most `limit` at once, in order of i. */
+async function eachIndex(
+  count: number,
+  limit: number,
+  work: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      for (;;) {
+        const index = next++;
+        if (index >= count) return;
+        await work(index);
+      }
+    }),
+  );
+}
+
 async function writeChunks<R extends Record<string, unknown>>(
   ctx: ConnectorContext,
   config: DataverseConfig,
   spec: UpsertSpec<R>,
   records: readonly R[],
   sendFor: (api: DataverseApi) => SendChunk,
+  resolverFor?: (api: DataverseApi) => RefResolver,
 ): Promise<Outcome[]> {
   const api = new DataverseApi(ctx, config);
-  const resolver = new RefResolver(api, 'backfill');
+  const resolver = resolverFor?.(api) ?? new RefResolver(api, 'backfill');
   const send = sendFor(api);
-  const outcomes: Outcome[] = [];
-  for (let start = 0; start < records.length; start += config.upsertChunkSize) {
-    const chunk = records.slice(start, start + config.upsertChunkSize);
+  const size = config.upsertChunkSize;
+  const byChunk: Outcome[][] = [];
+  await eachIndex(Math.ceil(records.length / size), CHUNKS_IN_FLIGHT, async (index) => {
+    const start = index * size;
+    const chunk = records.slice(start, start + size);
     const prepared = await prepareAll(spec, chunk, resolver, start);
     const ready = prepared.flatMap((p) => (p.ok ? [p.prepared] : []));
     const written = await writeWithIsolation(ready, send);
     let next = 0;
-    for (const p of prepared) {
-      outcomes.push(
+    const outcomes = prepared.map(
+      (p): Outcome =>
         p.ok ? (written[next++] ?? { ok: false, error: missingOutcome() }) : { ok: false, error: p.error },
-      );
-    }
+    );
+    byChunk[index] = outcomes;
     ctx.logger.info(
-      {
-        table: spec.logicalName,
-        records: chunk.length,
-        failed: outcomes.slice(start).filter((o) => !o.ok).length,
-      },
+      { table: spec.logicalName, records: chunk.length, failed: outcomes.filter((o) => !o.ok).length },
       'dataverse upsert chunk written',
     );
-  }
-  return outcomes;
+  });
+  return byChunk.flat();
 }
 
 /** `POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple`: 204, all or nothing. */
@@ -441,10 +478,11 @@ function batchPatches(api: DataverseApi, updateOnly: boolean): SendChunk {
  * API starts in Draft on a fresh Dynamics 365 Sales installation
  * (`Organization.CreateProductsWithoutParentInActiveState` is 0 there, 1 on upgraded ones;
  * Microsoft Learn "Publish, revise, revert, retire, and activate products"), and a Draft product
- * cannot be added to quotes, orders or opportunities. After each chunk, the written products still
- * in Draft (statecode 2) are found with one query and published with the documented SetState of a
- * product without a family: `PATCH products(<id>)` `{ statecode: 0, statuscode: 1 }`, all of them
- * in one `$batch` changeset (a refused part is set aside, the rest resent). Products that are
+ * cannot be added to quotes, orders or opportunities. After the upserts, the written products still
+ * in Draft (statecode 2) are found with one query per `PUBLISH_CHUNK` (250) product numbers and
+ * published with the documented SetState of a product without a family: `PATCH products(<id>)`
+ * `{ statecode: 0, statuscode: 1 }`, each group in one `$batch` changeset (a refused part is set
+ * aside, the rest resent). Products that are
  * Active, Retired or Under Revision are left as they are. A product written but not published
  * fails with `validation_failed` and a remedy; the next run upserts it again and publishes it.
  */
@@ -462,7 +500,7 @@ export async function writeProducts(
   );
   const api = new DataverseApi(ctx, config);
   const written = outcomes.flatMap((o) => (o.ok ? [o.key] : []));
-  const failures = await publishDraftProducts(api, written, config.upsertChunkSize);
+  const failures = await publishDraftProducts(api, written);
   if (failures.size === 0) return outcomes;
   return outcomes.map((outcome) => {
     const error = outcome.ok ? failures.get(outcome.key.toLowerCase()) : undefined;
@@ -475,14 +513,16 @@ const PRODUCT_STATUS_ACTIVE = 1;
 const draftProductRow = z.looseObject({ productid: z.guid(), productnumber: z.string() });
 
 /** Publishes the products among `productNumbers` that are in Draft; failures by product number (lower case). */
+/** Product numbers per Draft query (`In`, the URL stays a few kB) and per publishing `$batch`. */
+const PUBLISH_CHUNK = 250;
+
 async function publishDraftProducts(
   api: DataverseApi,
   productNumbers: readonly string[],
-  chunkSize: number,
 ): Promise<Map<string, ConnectorError>> {
   const failures = new Map<string, ConnectorError>();
-  for (let start = 0; start < productNumbers.length; start += chunkSize) {
-    const chunk = productNumbers.slice(start, start + chunkSize);
+  await eachIndex(Math.ceil(productNumbers.length / PUBLISH_CHUNK), CHUNKS_IN_FLIGHT, async (index) => {
+    const chunk = productNumbers.slice(index * PUBLISH_CHUNK, (index + 1) * PUBLISH_CHUNK);
     let drafts: z.output<typeof draftProductRow>[];
     try {
       const values = chunk.map((n) => `'${encodeURIComponent(n.replace(/'/g, "''"))}'`).join(',');
@@ -495,15 +535,16 @@ async function publishDraftProducts(
           collectionPage(draftProductRow),
           {
             priority: 'backfill',
+            prefer: ['odata.maxpagesize=5000'],
           },
         )
       ).body.value;
     } catch (error) {
       const failure = notPublished(asConnectorError(error));
       for (const number of chunk) failures.set(number.toLowerCase(), failure);
-      continue;
+      return;
     }
-    if (drafts.length === 0) continue;
+    if (drafts.length === 0) return;
     const items: Prepared[] = drafts.map((row) => ({
       key: row.productnumber,
       path: recordPath('products', row.productid),
@@ -518,7 +559,7 @@ async function publishDraftProducts(
       { table: 'product', drafts: drafts.length, failed: published.filter((o) => !o.ok).length },
       'dataverse draft products published',
     );
-  }
+  });
   return failures;
 }
 
@@ -560,12 +601,130 @@ export function writeUnits(
   return writeChunks(ctx, config, unitSpec, records, upsertMultiple('uom', 'uoms'));
 }
 
-export function writePriceListItems(
+/** Product numbers per `In` query when price list items name their product by number. */
+const PRODUCT_NUMBER_CHUNK = 250;
+/** Product ids per query for the existing price list items. */
+const PRODUCT_ID_CHUNK = 150;
+
+const productIdRow = z.looseObject({ productid: z.guid(), productnumber: z.string() });
+const priceItemRow = z.looseObject({
+  productpricelevelid: z.guid(),
+  _pricelevelid_value: z.guid().nullable().optional(),
+  _productid_value: z.guid().nullable().optional(),
+  _uomid_value: z.guid().nullable().optional(),
+});
+
+/**
+ * Price list items: before the chunks are written, the products named by number are resolved with
+ * a few `In` queries for the whole write, and the existing items of those products are read
+ * (`In` on `productid`), so that each chunk costs its `$batch` only. Products that are not found
+ * (or found twice) keep their reference and fail on their own, as before.
+ */
+export async function writePriceListItems(
   ctx: ConnectorContext,
   config: DataverseConfig,
   records: readonly PriceListItemSinkRecord[],
 ) {
-  return writeChunks(ctx, config, priceListItemSpec, records, batchUpserts);
+  const api = new DataverseApi(ctx, config);
+  const resolver = new RefResolver(api, 'backfill');
+  const known = new Map<string, string | null>();
+  let resolved: PriceListItemSinkRecord[] = [...records];
+  try {
+    // Products by number, in a few queries for the whole write.
+    const numbers = [
+      ...new Set(
+        records.flatMap((r) =>
+          'key' in r.productid && Object.keys(r.productid.key).join() === 'productnumber'
+            ? [String(r.productid.key['productnumber']).toLowerCase()]
+            : [],
+        ),
+      ),
+    ];
+    const idByNumber = new Map<string, string | null>();
+    await eachIndex(Math.ceil(numbers.length / PRODUCT_NUMBER_CHUNK), CHUNKS_IN_FLIGHT, async (index) => {
+      const chunk = numbers.slice(index * PRODUCT_NUMBER_CHUNK, (index + 1) * PRODUCT_NUMBER_CHUNK);
+      const values = chunk.map((n) => `'${encodeURIComponent(n.replace(/'/g, "''"))}'`).join(',');
+      for await (const row of pagesOf(
+        api,
+        `products?$select=productid,productnumber&$filter=Microsoft.Dynamics.CRM.In(PropertyName='productnumber',PropertyValues=[${values}])`,
+        productIdRow,
+      )) {
+        const number = row.productnumber.toLowerCase();
+        // Two products with one number: left to the resolver, which reports it for the record.
+        idByNumber.set(number, idByNumber.has(number) ? null : row.productid.toLowerCase());
+      }
+    });
+    resolved = records.map((r) => {
+      if (!('key' in r.productid) || Object.keys(r.productid.key).join() !== 'productnumber') return r;
+      const id = idByNumber.get(String(r.productid.key['productnumber']).toLowerCase());
+      return id ? { ...r, productid: { id } } : r;
+    });
+    // The existing items of those products (any price list and unit), a few queries for the write.
+    const productIds = [
+      ...new Set(resolved.flatMap((r) => ('id' in r.productid ? [r.productid.id.toLowerCase()] : []))),
+    ];
+    const found = new Map<string, string[]>();
+    await eachIndex(Math.ceil(productIds.length / PRODUCT_ID_CHUNK), CHUNKS_IN_FLIGHT, async (index) => {
+      const chunk = productIds.slice(index * PRODUCT_ID_CHUNK, (index + 1) * PRODUCT_ID_CHUNK);
+      for await (const row of pagesOf(
+        api,
+        `productpricelevels?$select=productpricelevelid,_pricelevelid_value,_productid_value,_uomid_value&$filter=Microsoft.Dynamics.CRM.In(PropertyName='productid',PropertyValues=[${chunk.map((id) => `'${id}'`).join(',')}])`,
+        priceItemRow,
+      )) {
+        const key = priceItemKey(
+          row._pricelevelid_value ?? '',
+          row._productid_value ?? '',
+          row._uomid_value ?? '',
+        );
+        found.set(key, [...(found.get(key) ?? []), row.productpricelevelid.toLowerCase()]);
+      }
+    });
+    await resolver.prefetch(
+      resolved.flatMap((r) => [[T.pricelevel, r.pricelevelid] as const, [T.uom, r.uomid] as const]),
+    );
+    const seen = new Set(productIds);
+    for (const r of resolved) {
+      if (!('id' in r.productid) || !seen.has(r.productid.id.toLowerCase())) continue;
+      try {
+        const key = priceItemKey(
+          await resolver.id(T.pricelevel, r.pricelevelid, 'price list'),
+          r.productid.id,
+          await resolver.id(T.uom, r.uomid, 'unit'),
+        );
+        const ids = found.get(key) ?? [];
+        // Several items for one key: the resolver looks it up and reports it.
+        if (ids.length <= 1) known.set(key, ids[0] ?? null);
+      } catch {
+        // A reference that does not resolve fails its record when the chunk is prepared.
+      }
+    }
+  } catch (error) {
+    // A refused query: every record is resolved on its own below, as before. Anything else (throttled,
+    // unavailable, auth) fails the write.
+    const failure = asConnectorError(error);
+    if (!isRecordLevel(failure)) return records.map(() => ({ ok: false as const, error: failure }));
+    known.clear();
+    resolved = [...records];
+  }
+  return writeChunks(ctx, config, priceListItemSpec(known), resolved, batchUpserts, () => resolver);
+}
+
+/** Every row of a query, following `@odata.nextLink`. */
+async function* pagesOf<T extends z.ZodType>(
+  api: DataverseApi,
+  target: string,
+  row: T,
+): AsyncGenerator<z.output<T>> {
+  let next: string | undefined = target;
+  while (next) {
+    const page: { body: { value: z.output<T>[]; '@odata.nextLink'?: string | undefined } } = await api.get(
+      next,
+      collectionPage(row),
+      { priority: 'backfill', prefer: ['odata.maxpagesize=5000'] },
+    );
+    yield* page.body.value;
+    next = page.body['@odata.nextLink'];
+  }
 }
 
 /**
