@@ -29,6 +29,8 @@ export const ErrorCode = {
   expiredVersionStamp: '0x80044352',
   /** The caller's app is not an application user of the org (UNCONFIRMED). */
   notOrgMember: '0x80072560',
+  /** UserDisabled: an impersonated user is disabled (UNCONFIRMED). */
+  userDisabled: '0x80040225',
   /** SdkEntityDoesNotSupportMessage: a message the table does not offer (e.g. CreateMultiple). */
   sdkEntityDoesNotSupportMessage: '0x80040800',
   /** Service protection: requests per window (ThrottlingBurstRequestLimitExceededError). */

@@ -10,6 +10,7 @@ import { DataverseError, ErrorCode, errors } from './errors';
 import type { ServiceProtection } from './extensions/service-protection';
 import { attachWebhooks } from './extensions/webhooks';
 import { type Authority, resolveCaller, verifyBearer } from './http/auth';
+import { impersonate } from './http/impersonation';
 import { parsePrefer } from './http/prefer';
 import { sendError, sendJson } from './http/respond';
 import { resourceName, routeRequest } from './http/router';
@@ -188,11 +189,17 @@ export function createDataverseService(options: DataverseServiceOptions): Datave
         ctx.clientId = token.appId;
         // Taken after the token check: a reset meanwhile replaces the state as a whole.
         const current = await live();
-        const caller = resolveCaller(token, current.store, current.facts, options.apps());
+        const caller = impersonate(
+          req,
+          resolveCaller(token, current.store, current.facts, options.apps()),
+          current.store,
+        );
         if (!path) throw errors.resourceNotFound(url.pathname.replace(/^\//, ''));
         const serviceRoot = `${url.origin}/api/data/${path.version}/`;
         const scope = new RequestScope(req, res, body, ctx, url, serviceRoot, prefer, caller, current, now);
-        const admission = protection.admit(caller.actor.userId, { arrivedAt: arrivalOf(req) });
+        const admission = protection.admit(caller.callingUserId ?? caller.actor.userId, {
+          arrivedAt: arrivalOf(req),
+        });
         for (const [header, value] of Object.entries(admission.headers ?? {})) res.setHeader(header, value);
         try {
           routeRequest(scope, path);

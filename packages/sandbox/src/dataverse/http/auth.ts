@@ -24,7 +24,10 @@ export interface AuthOptions {
 /** Who is calling: the token and the application user it maps to. */
 export interface Caller {
   token: VerifiedToken;
+  /** Who the request runs as (the impersonated user when `CallerObjectId`/`MSCRMCallerID` is sent). */
   actor: Actor;
+  /** The calling application user, when it impersonates another user. */
+  callingUserId?: string;
 }
 
 /**

@@ -245,6 +245,9 @@ class SeedWriter {
           domainname: `${first.toLowerCase()}.${last.toLowerCase()}@kestrel-industrial.example`,
           internalemailaddress: `${first.toLowerCase()}.${last.toLowerCase()}@kestrel-industrial.example`,
           title,
+          azureactivedirectoryobjectid: nameBasedGuid(
+            `entra-user:${first.toLowerCase()}.${last.toLowerCase()}`,
+          ),
           isdisabled: false,
           accessmode: 0,
           businessunitid: businessUnit,
