@@ -54,8 +54,14 @@ export interface SyncHarness {
   worker: RunningWorker;
   connectionId: string;
   webhookUrl: string;
-  /** Dataverse Web API as a user: `dv('GET', 'accounts?$select=name')`. */
+  /** Dataverse Web API as a sales rep (impersonated): `dv('GET', 'accounts?$select=name')`. */
   dv<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    json?: unknown,
+  ): Promise<{ status: number; body: T; headers: Record<string, string> }>;
+  /** Dataverse Web API as our own application user (what the worker's writes look like). */
+  dvAsOurApp<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     json?: unknown,
@@ -262,17 +268,26 @@ export async function startSyncHarness(
   await worker.control.enable(connectionId, { webhookUrl, webhookSecret });
 
   const call =
-    (http: HttpClient, base: string) =>
+    (http: HttpClient, base: string, extra: Record<string, string> = {}) =>
     async <T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', target: string, json?: unknown) => {
       const response = await http.request<T>({
         method,
         url: `${base}${target.replaceAll(' ', '%20')}`,
         ...(json === undefined ? {} : { json }),
-        headers: { Prefer: 'odata.include-annotations="*"' },
+        headers: { Prefer: 'odata.include-annotations="*"', ...extra },
         priority: 'live',
       });
       return { status: response.status, body: response.body, headers: response.headers };
     };
+  // The people of the tests are a sales rep of the org, not our application user: the app
+  // impersonates them (`CallerObjectId`), so their changes carry their own user, as in production.
+  const dataverseRoot = `${sandbox.urls.dataverse}/api/data/v9.2/`;
+  const rep = await call(salesHttp, dataverseRoot)<{ value: Record<string, unknown>[] }>(
+    'GET',
+    'systemusers?$select=azureactivedirectoryobjectid&$filter=accessmode eq 0 and isdisabled eq false and azureactivedirectoryobjectid ne null&$top=1',
+  );
+  const repObjectId = String(rep.body.value[0]?.['azureactivedirectoryobjectid'] ?? '');
+  if (!repObjectId) throw new Error('sync harness: the sandbox org has no sales rep to act as');
   const records = createRecordsRepository(db.db);
 
   const harness: SyncHarness = {
@@ -285,7 +300,8 @@ export async function startSyncHarness(
     },
     connectionId,
     webhookUrl,
-    dv: call(salesHttp, `${sandbox.urls.dataverse}/api/data/v9.2/`),
+    dv: call(salesHttp, dataverseRoot, { CallerObjectId: repObjectId }),
+    dvAsOurApp: call(salesHttp, dataverseRoot),
     fno: call(fnoHttp, `${sandbox.urls.fno}/data/`),
     webhooks,
     businessEvents,

@@ -111,6 +111,7 @@ export type {
   SalesOrderLineRow,
   SalesOrderRow,
 } from './dataverse/tables';
+export { type DataverseIdentity, whoAmI } from './dataverse/who-am-i';
 export {
   type BusinessEvent,
   type BusinessEventEnvelope,

@@ -8,6 +8,7 @@ import {
   fnoConfigSchema,
   type HttpClient,
   systemClock,
+  whoAmI,
 } from '@mlc/connectors';
 import {
   type ConnectionSettings,
@@ -38,8 +39,11 @@ export interface ConnectionRuntime {
   sales: { config: DataverseConfig; ctx: ConnectorContext };
   fno: { config: FnoConfig; ctx: ConnectorContext };
   keyMap: KeyMapRepository;
-  /** The Dataverse user id of our application user (for echo detection), once known. */
-  salesUserId?: string;
+  /**
+   * The Dataverse systemuser id of our application user (WhoAmI), once known: a webhook whose
+   * initiating user is ours is our own write coming back (an echo) and triggers nothing.
+   */
+  readonly salesUserId: string | undefined;
   close(): Promise<void>;
 }
 
@@ -105,20 +109,59 @@ export async function loadConnectionRuntime(
     clients.push(http);
     return { http, logger: logger.child({ system }), signal: deps.signal, clock: systemClock };
   };
+  const salesCtx = context(createDataverseHttpClient(salesConfig, { logger }), 'sales');
+  const identity = ourSalesUser(salesCtx, salesConfig, logger);
+  await identity.ready(5_000);
   return {
     connectionId,
     workspaceId: row.workspaceId,
     status: row.status,
     enabledAt: row.enabledAt,
     settings,
-    sales: {
-      config: salesConfig,
-      ctx: context(createDataverseHttpClient(salesConfig, { logger }), 'sales'),
+    sales: { config: salesConfig, ctx: salesCtx },
+    get salesUserId() {
+      return identity.get();
     },
     fno: { config: fnoConfig, ctx: context(createFnoHttpClient(fnoConfig, { logger }), 'fno') },
     keyMap: createKeyMapRepository(deps.db.db),
     async close() {
       await Promise.allSettled(clients.map((client) => client.close()));
+    },
+  };
+}
+
+/**
+ * Our application user's id in Dataverse, asked once (WhoAmI) and asked again on a later read when
+ * the first try failed (Dataverse unreachable at start): until it is known, echoes are caught by
+ * content hashes only.
+ */
+function ourSalesUser(ctx: ConnectorContext, config: DataverseConfig, logger: Logger) {
+  let known: string | undefined;
+  let pending: Promise<void> | undefined;
+  const ask = () => {
+    pending ??= whoAmI(ctx, config).then(
+      (me) => {
+        known = me.userId;
+      },
+      (error: unknown) => {
+        logger.warn(
+          { err: error },
+          'WhoAmI failed: echoes are detected by content hash only until it answers',
+        );
+        pending = undefined;
+      },
+    );
+    return pending;
+  };
+  return {
+    async ready(timeoutMs: number) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ask(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+    get(): string | undefined {
+      if (known === undefined) void ask();
+      return known;
     },
   };
 }

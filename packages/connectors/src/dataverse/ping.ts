@@ -12,6 +12,7 @@ import {
   trackedTables,
   verifyChangeTracking,
 } from './setup';
+import { whoAmISchema } from './who-am-i';
 
 /**
  * The Dynamics 365 Sales connection check, in the order a person would fix things: a token from
@@ -44,7 +45,6 @@ export const usedTables = [
   },
 ] as const;
 
-const whoAmISchema = z.looseObject({ UserId: z.guid(), BusinessUnitId: z.guid(), OrganizationId: z.guid() });
 const systemUserSchema = z.looseObject({
   fullname: z.string().nullable(),
   applicationid: z.guid().nullable(),

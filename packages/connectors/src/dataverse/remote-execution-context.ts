@@ -155,8 +155,9 @@ export function parseRemoteExecutionContext(
     operationCreatedOn: wire.OperationCreatedOn
       ? dateOrThrow(wire.OperationCreatedOn, 'OperationCreatedOn')
       : undefined,
-    initiatingUserId: wire.InitiatingUserId,
-    userId: wire.UserId,
+    // Lower case, as WhoAmI ids are kept: GUIDs compare case-insensitively.
+    initiatingUserId: wire.InitiatingUserId.toLowerCase(),
+    userId: wire.UserId.toLowerCase(),
     businessUnitId: wire.BusinessUnitId ?? undefined,
     organizationId: wire.OrganizationId,
     organizationName: wire.OrganizationName,
