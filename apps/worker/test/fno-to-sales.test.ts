@@ -15,6 +15,7 @@ afterEach(async () => {
 
 const progressSchema = z.looseObject({
   phase: z.string(),
+  total: z.number().nullable(),
   finishedAt: z.string().nullable(),
   written: z.number(),
   done: z.number(),
@@ -85,6 +86,15 @@ describe('F&O → Sales', () => {
       expect(failures.slice(0, 5)).toEqual([]);
       expect(initial.failed).toBe(0);
       expect(initial.written).toBeGreaterThan(300);
+      // The initial load's progress is measured against F&O's own count of what it reads: the
+      // released products of the catalog legal entity, then the prices of the legal entities
+      // with a price list.
+      const released400 = await h.fno<{ '@odata.count': number }>(
+        'GET',
+        `ReleasedProductsV2?$filter=dataAreaId eq 'usmf'&$count=true&$top=0&cross-company=true`,
+      );
+      expect(initial.total).toBeGreaterThan(released400.body['@odata.count']);
+      expect(initial.done).toBe(initial.total);
 
       const product = (
         await h.dv<{ value: Row[] }>(
@@ -105,6 +115,7 @@ describe('F&O → Sales', () => {
       const before = writes(await counters(h, 'dataverse'));
       const quiet = await poll(h, 'catalog');
       expect(quiet.written).toBe(0);
+      expect(quiet.total).toBeNull(); // a later poll reads changes only
       expect(writes(await counters(h, 'dataverse'))).toBe(before);
 
       // A base price changes in F&O: the Sales price-list item follows.

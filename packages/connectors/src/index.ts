@@ -39,7 +39,7 @@ export {
   isConnectorError,
   type UpstreamDetail,
 } from './core/errors';
-export { parseConfig, parseEvent, readStream, runPing, writeStream } from './core/host';
+export { countStream, parseConfig, parseEvent, readStream, runPing, writeStream } from './core/host';
 export { type CatalogRefs, readCatalogRefs } from './dataverse/catalog-refs';
 export {
   createDataverseHttpClient,

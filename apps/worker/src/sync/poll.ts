@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type ConnectorError,
+  countStream,
   dataverseConnector,
   type FnoConfig,
   type FnoCustomerRecord,
@@ -69,6 +70,11 @@ interface PollContext {
 interface Progress {
   stream: string;
   phase: string;
+  /**
+   * Rows a first (full) read of the stream returns (F&O `$count`), or null on a later poll, which
+   * reads only changes; `done` counts up to it.
+   */
+  total: number | null;
   done: number;
   written: number;
   unchanged: number;
@@ -112,6 +118,7 @@ export async function runPoll(deps: PollDeps, runtime: SyncRuntime, stream: Poll
     progress: {
       stream,
       phase: 'starting',
+      total: null,
       done: 0,
       written: 0,
       unchanged: 0,
@@ -121,6 +128,8 @@ export async function runPoll(deps: PollDeps, runtime: SyncRuntime, stream: Poll
       finishedAt: null,
     },
   };
+  ctx.progress.total = await firstReadTotal(ctx, stream);
+  if (ctx.progress.total !== null) await saveProgress(ctx);
   if (stream === 'catalog') {
     if (runtime.settings.flows.products) await pollProducts(ctx);
     if (runtime.settings.flows.prices) await pollPrices(ctx);
@@ -132,6 +141,63 @@ export async function runPoll(deps: PollDeps, runtime: SyncRuntime, stream: Poll
   await saveProgress(ctx);
   ctx.log.info({ ...ctx.progress }, 'poll finished');
   return ctx.progress;
+}
+
+/** The F&O reads of a poll, with where each keeps its checkpoint (as the poll phases name them). */
+function readsOf(runtime: SyncRuntime, stream: PollStream) {
+  const { settings } = runtime;
+  const reads: { source: string; cursor: string; legalEntities: string[] }[] = [];
+  if (stream === 'catalog') {
+    const legalEntity = settings.catalog.legalEntity ?? settings.legalEntities.default;
+    if (settings.flows.products) {
+      reads.push({
+        source: 'releasedProducts',
+        cursor: `products/ReleasedProductsV2@${legalEntity}`,
+        legalEntities: [legalEntity],
+      });
+    }
+    const withPriceList = Object.entries(settings.legalEntities.settings)
+      .filter(([, le]) => le.priceList)
+      .map(([id]) => id)
+      .sort();
+    if (settings.flows.prices && withPriceList.length > 0) {
+      reads.push({
+        source: 'prices',
+        cursor: `prices@${withPriceList.join(',')}`,
+        legalEntities: withPriceList,
+      });
+    }
+  } else if (settings.flows.customers) {
+    const legalEntities = Object.keys(settings.legalEntities.settings).sort();
+    if (legalEntities.length > 0) {
+      reads.push({ source: 'customers', cursor: `customers@${legalEntities.join(',')}`, legalEntities });
+    }
+  }
+  return reads;
+}
+
+/**
+ * The rows an initial load will read (F&O `$count` of every read that has no complete pass yet), so
+ * the portal can show done / total; null when every read already completed a pass (a later poll
+ * reads changes only) or F&O cannot count.
+ */
+async function firstReadTotal(ctx: PollContext, stream: PollStream): Promise<number | null> {
+  const { runtime } = ctx;
+  let total: number | null = null;
+  for (const read of readsOf(runtime, stream)) {
+    const stored = await ctx.cursors.get(runtime.connectionId, 'fno', read.cursor, checkpointSchema);
+    // A full-compare checkpoint that is complete, or that has a baseline, had a whole pass already.
+    const passed = stored as { complete?: unknown; baseline?: unknown } | null;
+    if (passed?.complete === true || passed?.baseline === true) continue;
+    const count = await countStream(
+      fnoConnector,
+      read.source,
+      runtime.fno.ctx,
+      fnoConfigFor(runtime, read.legalEntities),
+    );
+    if (count !== undefined) total = (total ?? 0) + count;
+  }
+  return total;
 }
 
 async function saveProgress(ctx: PollContext) {

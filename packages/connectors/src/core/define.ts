@@ -65,6 +65,11 @@ export interface SourceDefinition<Config, R, C> {
   fixtures: { records: readonly unknown[]; checkpoint: unknown };
   /** Pages of records; `checkpoint` is `undefined` on the very first run. */
   read(ctx: ConnectorContext, config: Config, checkpoint: C | undefined): AsyncIterable<SourcePage<R, C>>;
+  /**
+   * How many records a full read returns, when the system can tell cheaply (e.g. OData
+   * `$count`): what an initial load's progress is measured against. Optional.
+   */
+  count?(ctx: ConnectorContext, config: Config): Promise<number>;
 }
 
 /** The result for one record given to a sink, in the order the records were given. */

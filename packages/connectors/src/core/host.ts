@@ -71,6 +71,18 @@ export async function* readStream(
   }
 }
 
+/** How many records a full read of `stream` returns; `undefined` when the source cannot tell. */
+export async function countStream(
+  connector: AnyConnector,
+  stream: string,
+  ctx: ConnectorContext,
+  rawConfig: unknown,
+): Promise<number | undefined> {
+  const source = streamOf(connector.sources, stream, connector, 'source');
+  if (!source.count) return undefined;
+  return source.count(ctx, parseConfig(connector, rawConfig));
+}
+
 /**
  * Writes records to one sink and returns one outcome per input record, in input order. Records
  * that do not fit the sink's schema fail with `validation_failed` without being sent.

@@ -327,3 +327,31 @@ async function verifyUnseen<R>(
   }
   return out;
 }
+
+const countPageSchema = z.looseObject({ '@odata.count': z.number().int().nonnegative() });
+
+/**
+ * How many rows a full read of these segments returns in the read scope (`$count=true&$top=0` per
+ * segment, with the same filter as the read): the total an initial load's progress is measured
+ * against. One request per segment.
+ */
+export async function countFullCompare(
+  ctx: ConnectorContext,
+  config: FnoConfig,
+  segments: readonly Segment[],
+): Promise<number> {
+  const api = new FnoApi(ctx, config);
+  const scope = readScopeOf(config);
+  let total = 0;
+  for (const { entity } of segments) {
+    const filter = entity.companyScoped ? companyFilter(scope) : undefined;
+    const query = [
+      ...(filter ? [`$filter=${encodeURIComponent(filter)}`] : []),
+      '$count=true',
+      '$top=0',
+      ...(entity.companyScoped ? ['cross-company=true'] : []),
+    ].join('&');
+    total += (await api.get(`${entity.entitySet}?${query}`, countPageSchema, 'backfill'))['@odata.count'];
+  }
+  return total;
+}

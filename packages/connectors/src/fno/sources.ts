@@ -9,6 +9,7 @@ import {
   releasedProductEntity,
 } from './entities';
 import {
+  countFullCompare,
   type FullCompareCheckpoint,
   fullCompareCheckpointSchema,
   readFullCompare,
@@ -91,6 +92,7 @@ function source<R>(
     fixtures: { records, checkpoint: exampleCheckpoint },
     read: (ctx, config: FnoConfig, checkpoint) =>
       readFullCompare(ctx, config, { segments, recordSchema }, checkpoint),
+    count: (ctx, config: FnoConfig) => countFullCompare(ctx, config, segments),
   });
 }
 
