@@ -51,6 +51,21 @@ export const connectionSettingsSchema = z.object({
     })
     .prefault({}),
   defaultCustomerGroup: z.string().min(1).max(10).optional(),
+  customers: z
+    .object({
+      /**
+       * A string property of F&O `CustomersV3` (typically a field added for the integration) where
+       * the customers we create keep the CRM record's id. With customer accounts from F&O's number
+       * sequence it is what finds a customer again after a lost response or a worker crash between
+       * the create and the link, instead of creating it twice. Null: not used.
+       */
+      referenceField: z
+        .string()
+        .regex(/^[A-Z][A-Za-z0-9_]*$/, 'a CustomersV3 property name, e.g. MlcCrmReference')
+        .nullable()
+        .default(null),
+    })
+    .prefault({}),
   flows: z
     .object({
       orders: z.boolean().default(true),

@@ -101,6 +101,9 @@ export async function loadConnectionRuntime(
     defaultLegalEntity: settings.legalEntities.default,
     legalEntitySettings: settings.legalEntities.settings,
     salesOrderNumberPrefix: settings.orders.salesOrderNumberPrefix,
+    ...(settings.customers.referenceField
+      ? { customerReferenceField: settings.customers.referenceField }
+      : {}),
     ...sandbox,
   });
   const logger = deps.logger.child({ connectionId });

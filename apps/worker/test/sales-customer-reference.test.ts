@@ -1,0 +1,61 @@
+import { dbTest } from '@mlc/db/testing';
+import { afterEach, describe, expect } from 'vitest';
+import { createAccount, createOrder, fnoOrdersOf, orderNumberOf, type Row } from './sales-helpers';
+import { type SyncHarness, startSyncHarness, testSettings } from './sync-harness';
+
+let harness: SyncHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('Customers numbered by F&O: the reference field', () => {
+  dbTest(
+    'a customer our lost attempt created (found by the CRM id in the reference field) is linked, never created twice',
+    async ({ database }) => {
+      const base = testSettings('');
+      const h = await startSyncHarness(database.url, {
+        settings: {
+          legalEntities: {
+            ...base.legalEntities,
+            settings: {
+              ...base.legalEntities?.settings,
+              usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' },
+            },
+          },
+          customers: { referenceField: 'KnownAs' },
+        },
+      });
+      harness = h;
+      const name = `Lost Response Traders ${Date.now()}`;
+      const accountId = await createAccount(h, { name, address1_country: 'United States' });
+      // What a worker killed after F&O created the customer, before the link was stored, leaves
+      // behind: a customer numbered by F&O that carries the CRM id in the reference field.
+      const lost = await h.fno<Row>('POST', 'CustomersV3', {
+        dataAreaId: 'usmf',
+        OrganizationName: name,
+        CustomerGroupId: '10',
+        SalesCurrencyCode: 'USD',
+        KnownAs: accountId,
+      });
+      expect(lost.status).toBe(201);
+      const lostAccount = String(lost.body['CustomerAccount']);
+
+      const orderId = await createOrder(h, { table: 'accounts', id: accountId }, [
+        { product: 'IE-10001', quantity: 1 },
+      ]);
+      await h.waitForRecord(orderId);
+      const [order] = await fnoOrdersOf(h, await orderNumberOf(h, orderId));
+      expect(order?.['OrderingCustomerAccountNumber']).toBe(lostAccount);
+      const customers = await h.fno<{ value: Row[] }>(
+        'GET',
+        `CustomersV3?cross-company=true&$filter=dataAreaId eq 'usmf' and OrganizationName eq '${name}'&$select=CustomerAccount`,
+      );
+      expect(customers.body.value.map((c) => c['CustomerAccount'])).toEqual([lostAccount]);
+      // The account number written back to the CRM account is that customer's.
+      const account = await h.dv<Row>('GET', `accounts(${accountId})?$select=accountnumber`);
+      expect(account.body['accountnumber']).toBe(lostAccount);
+    },
+    120_000,
+  );
+});
