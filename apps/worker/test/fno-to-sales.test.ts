@@ -3,7 +3,7 @@ import { dbTest } from '@mlc/db/testing';
 import { afterEach, describe, expect } from 'vitest';
 import { z } from 'zod';
 import { createAccount, createWonOpportunity, eventually } from './sales-helpers';
-import { type SyncHarness, sleep, startSyncHarness } from './sync-harness';
+import { type SyncHarness, sleep, startSyncHarness, testSettings } from './sync-harness';
 
 type Row = Record<string, unknown>;
 
@@ -302,5 +302,109 @@ describe('F&O → Sales', () => {
       expect(rows.map((row) => row.step)).toEqual(['remember-created-customer']);
     },
     120_000,
+  );
+
+  dbTest(
+    'where a price group is configured its trade agreement sets the price-list price over the base price, until it ends',
+    async ({ database }) => {
+      const since = Date.now();
+      const base = testSettings('');
+      const h = await startSyncHarness(database.url, {
+        fnoProducts: 400,
+        settings: {
+          flows: { orders: false, products: true, prices: true, customers: false },
+          cadences: { salesDeltaSeconds: 3600, fnoPollSeconds: 86_400 },
+          legalEntities: {
+            ...base.legalEntities,
+            settings: {
+              ...base.legalEntities?.settings,
+              usmf: {
+                customerGroupId: '10',
+                currencyCode: 'USD',
+                priceList: 'Standard Price List (USD)',
+                priceGroup: '20',
+              },
+            },
+          },
+        },
+      });
+      harness = h;
+      const initial = await pollFinished(h, 'catalog', since);
+      expect(initial.failed).toBe(0);
+
+      // A price-group agreement of an item that is a Sales product.
+      const agreements = (
+        await h.fno<{ value: Row[] }>(
+          'GET',
+          `SalesPriceAgreements?cross-company=true&$filter=dataAreaId eq 'usmf' and PriceCustomerGroupCode eq '20' and FromQuantity eq 0&$select=RecordId,ItemNumber,Price,QuantityUnitySymbol&$orderby=ItemNumber`,
+        )
+      ).body.value;
+      let found: { agreement: Row; productId: string } | undefined;
+      for (const agreement of agreements) {
+        const product = (
+          await h.dv<{ value: Row[] }>(
+            'GET',
+            `products?$select=productid&$filter=productnumber eq '${String(agreement['ItemNumber'])}'`,
+          )
+        ).body.value[0];
+        if (product) {
+          found = { agreement, productId: String(product['productid']) };
+          break;
+        }
+      }
+      if (!found) throw new Error('the seed has no price-group agreement for a Sales product');
+      const { agreement, productId } = found;
+      const item = String(agreement['ItemNumber']);
+      const usdList = (
+        await h.dv<{ value: Row[] }>(
+          'GET',
+          `pricelevels?$select=pricelevelid&$filter=name eq 'Standard Price List (USD)'`,
+        )
+      ).body.value[0]?.['pricelevelid'];
+      const listPrice = async () =>
+        (
+          await h.dv<{ value: Row[] }>(
+            'GET',
+            `productpricelevels?$select=amount,_uomid_value,createdon&$filter=_productid_value eq ${productId} and _pricelevelid_value eq ${String(usdList)}`,
+          )
+        )// (The seed's own price-list items, in other units, are not ours.)
+        .body.value
+          .filter(
+            (row) =>
+              row['_uomid_value@OData.Community.Display.V1.FormattedValue'] ===
+              agreement['QuantityUnitySymbol'],
+          )
+          .map((row) => row['amount']);
+      expect(await listPrice()).toEqual([agreement['Price']]);
+
+      // The base price changes in F&O: the agreement still sets the price.
+      const released = (
+        await h.fno<Row>(
+          'GET',
+          `ReleasedProductsV2(dataAreaId='usmf',ItemNumber='${item}')?cross-company=true`,
+        )
+      ).body;
+      const newBase = Number(released['SalesPrice']) + 7.5;
+      await h.fno('PATCH', `ReleasedProductsV2(dataAreaId='usmf',ItemNumber='${item}')?cross-company=true`, {
+        SalesPrice: newBase,
+      });
+      await poll(h, 'catalog');
+      expect(await listPrice()).toEqual([agreement['Price']]);
+
+      // The agreement ends (deleted in F&O): the base price applies again, and the record says why.
+      const removed = await h.fno(
+        'DELETE',
+        `SalesPriceAgreements(dataAreaId='usmf',RecordId=${String(agreement['RecordId'])})?cross-company=true`,
+      );
+      expect(removed.status).toBe(204);
+      await poll(h, 'catalog');
+      expect(await listPrice()).toEqual([newBase]);
+      const record = (await h.records()).find((r) =>
+        r.naturalKey.startsWith(`agreement:usmf/${item.toLowerCase()}/`),
+      );
+      expect(record?.status).toBe('skipped');
+      expect(record?.lastError?.message).toMatch(/no longer sets this price/);
+    },
+    180_000,
   );
 });

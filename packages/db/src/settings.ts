@@ -38,6 +38,13 @@ export const legalEntitySettingsSchema = z.object({
   writeInItem: z.string().trim().min(1).max(20).optional(),
   /** Name of the Sales price list that receives this legal entity's prices (in its currency). */
   priceList: z.string().trim().min(1).max(100).optional(),
+  /**
+   * F&O customer price group (`PriceCustomerGroupCode`) whose sales trade agreements set this
+   * legal entity's price-list prices over the base sales price: agreements of this group or for
+   * all customers, from quantity 1, in the legal entity's currency, valid today. None: base sales
+   * prices only.
+   */
+  priceGroup: z.string().trim().min(1).max(10).optional(),
 });
 export type LegalEntitySettings = z.output<typeof legalEntitySettingsSchema>;
 

@@ -282,6 +282,7 @@ async function writePage<R, T>(
   sink: string,
   rows: readonly R[],
   map: (row: R) => { key: Omit<Pending<T>, 'payload' | 'hash'>; result: Result<T> } | undefined,
+  options: { rewrite?: ReadonlySet<string> } = {},
 ): Promise<void> {
   const direction = 'fno_to_sales' as const;
   const key = { connectionId: ctx.runtime.connectionId, direction, entity };
@@ -308,7 +309,11 @@ async function writePage<R, T>(
       continue;
     }
     const previous = stored.get(entry.naturalKey);
-    if (previous?.status === 'synced' && previous.hash === entry.hash) {
+    if (
+      previous?.status === 'synced' &&
+      previous.hash === entry.hash &&
+      !options.rewrite?.has(entry.naturalKey)
+    ) {
       ctx.progress.unchanged += 1;
       continue;
     }
@@ -580,6 +585,32 @@ async function pollProducts(ctx: PollContext) {
     await ctx.cursors.save(runtime.connectionId, 'fno', namesStream, namesCheckpoint);
 }
 
+type PriceUpsert = Extract<FnoPriceRecord, { op: 'upsert' }>;
+type AgreementUpsert = Extract<PriceUpsert, { entitySet: 'SalesPriceAgreements' }>;
+type BaseUpsert = Extract<PriceUpsert, { entitySet: 'ReleasedProductsV2' }>;
+
+/** The Sales price-list item a price row targets: legal entity (its price list), item and unit. */
+const priceTarget = (dataAreaId: string, item: string, unit: string) =>
+  `${dataAreaId}/${item}/${unit}`.toLowerCase();
+/** Record of the trade agreement that sets a target's price (one per target; sourceId = the agreement). */
+const agreementRecordKey = (target: string) => `agreement:${target}`;
+
+/** F&O's empty date (1900-01-01) means "no end"; an agreement applies from its from-date through its to-date. */
+function validOn(row: AgreementUpsert['row'], now: number): boolean {
+  const from = row.PriceApplicableFromDate ? Date.parse(row.PriceApplicableFromDate) : Number.NaN;
+  const to = row.PriceApplicableToDate ? Date.parse(row.PriceApplicableToDate) : Number.NaN;
+  const open = (time: number) => Number.isNaN(time) || new Date(time).getUTCFullYear() <= 1900;
+  return (open(from) || from <= now) && (open(to) || to >= now - 86_400_000);
+}
+
+/**
+ * Prices: the base sales price of every released product that is a Sales product, and, for legal
+ * entities with a `priceGroup`, the trade agreement of that group (or for all customers) from
+ * quantity 1, valid today, which then wins over the base price. The winning agreement is kept as
+ * the record `agreement:<le>/<item>/<unit>`; while it stands, base-price changes of that item are
+ * not written; when it ends (deleted, expired, moved to another group), the base price is read
+ * again and written.
+ */
 async function pollPrices(ctx: PollContext) {
   const { runtime } = ctx;
   const withPriceList = Object.entries(runtime.settings.legalEntities.settings).filter(
@@ -600,41 +631,192 @@ async function pollPrices(ctx: PollContext) {
     .map(([id]) => id)
     .sort()
     .join(',')}`;
+  const recordKey = {
+    connectionId: runtime.connectionId,
+    direction: 'fno_to_sales' as const,
+    entity: 'price',
+  };
+  const priceListOf = (dataAreaId: string) => {
+    const le = runtime.settings.legalEntities.settings[dataAreaId];
+    const priceLevelId = le?.priceList ? refs.priceListIdByName.get(le.priceList) : undefined;
+    return le && priceLevelId ? { le, priceLevelId } : undefined;
+  };
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
   for await (const page of readAhead(
     readStream(fnoConnector, 'prices', runtime.fno.ctx, config, stored ?? undefined),
   )) {
-    const rows = (page.records as FnoPriceRecord[]).flatMap((record) =>
-      record.op === 'upsert' ? [record] : [],
+    const records = page.records as FnoPriceRecord[];
+    const upserts = records.flatMap((record) => (record.op === 'upsert' ? [record] : []));
+    const bases = upserts.filter((record): record is BaseUpsert => record.entitySet === 'ReleasedProductsV2');
+    const agreements = upserts.filter(
+      (record): record is AgreementUpsert => record.entitySet === 'SalesPriceAgreements',
     );
     // Only items that are Sales products get prices (an item released only outside the catalog
     // legal entity is not in the Sales catalog).
     const products = await hashesOfMany(
       ctx.records,
       { connectionId: runtime.connectionId, direction: 'fno_to_sales', entity: 'product' },
-      [...new Set(rows.map((record) => String((record.row as Record<string, unknown>)['ItemNumber'] ?? '')))],
+      [...new Set(upserts.map((record) => String(record.row.ItemNumber ?? '')))],
     );
-    await writePage(ctx, 'price', 'priceListItems', rows, (record) => {
-      const row = record.row as Record<string, unknown>;
-      if (products.get(String(row['ItemNumber'] ?? ''))?.status !== 'synced') return undefined;
-      const dataAreaId = String(row['dataAreaId'] ?? '').toLowerCase();
-      const le = runtime.settings.legalEntities.settings[dataAreaId];
-      const priceLevelId = le?.priceList ? refs.priceListIdByName.get(le.priceList) : undefined;
-      if (!le || !priceLevelId) return undefined;
-      const naturalKey = record.key;
+    const isProduct = (item: string | null | undefined) =>
+      products.get(String(item ?? ''))?.status === 'synced';
+
+    // The agreements that set a price now, the lowest per target; the others no longer do.
+    const now = Date.now();
+    const winners = new Map<string, AgreementUpsert>();
+    const ended: string[] = records.flatMap((record) => (record.op === 'delete' ? [record.key] : []));
+    for (const agreement of agreements) {
+      const row = agreement.row;
+      const dataAreaId = String(row.dataAreaId ?? '').toLowerCase();
+      const list = priceListOf(dataAreaId);
+      const applies =
+        list?.le.priceGroup !== undefined &&
+        isProduct(row.ItemNumber) &&
+        validOn(row, now) &&
+        toCrmPriceListItem(row, {
+          priceLevelId: list.priceLevelId,
+          uomIdBySymbol: uoms,
+          currency: list.le.currencyCode,
+          priceCustomerGroup: list.le.priceGroup,
+        }).ok;
+      if (!applies) {
+        ended.push(agreement.key);
+        continue;
+      }
+      const target = priceTarget(dataAreaId, String(row.ItemNumber), String(row.QuantityUnitySymbol ?? ''));
+      const best = winners.get(target);
+      if (!best || Number(row.Price) < Number(best.row.Price)) winners.set(target, agreement);
+    }
+    const lost = (await ctx.records.bySourceIds(recordKey, ended)).filter(
+      (record) => record.status === 'synced' && record.naturalKey.startsWith('agreement:'),
+    );
+    const standing = await hashesOfMany(
+      ctx.records,
+      recordKey,
+      bases.map((base) =>
+        agreementRecordKey(
+          priceTarget(
+            String(base.row.dataAreaId),
+            String(base.row.ItemNumber),
+            String(base.row.SalesUnitSymbol),
+          ),
+        ),
+      ),
+    );
+    const lostTargets = new Set(lost.map((record) => record.naturalKey.slice('agreement:'.length)));
+    const overridden = (target: string) =>
+      winners.has(target) ||
+      (!lostTargets.has(target) && standing.get(agreementRecordKey(target))?.status === 'synced');
+
+    // Base prices: written unless an agreement sets that price; restored where an agreement ended.
+    const restore = [...lostTargets].filter((target) => !winners.has(target));
+    const restored = await readBasePrices(ctx, config, restore);
+    const baseRows = [
+      ...bases.filter(
+        (base) =>
+          !overridden(
+            priceTarget(
+              String(base.row.dataAreaId),
+              String(base.row.ItemNumber),
+              String(base.row.SalesUnitSymbol),
+            ),
+          ),
+      ),
+      ...restored,
+    ];
+    const rewrite = new Set(restored.map((base) => base.key));
+    const doneBefore = ctx.progress.done;
+    ctx.progress.unchanged += bases.length - (baseRows.length - restored.length);
+    await writePage(
+      ctx,
+      'price',
+      'priceListItems',
+      baseRows,
+      (record) => {
+        const row = record.row;
+        // (A restored base price is of an item whose agreement price was written: a Sales product.)
+        if (!isProduct(row.ItemNumber) && !rewrite.has(record.key)) return undefined;
+        const dataAreaId = String(row.dataAreaId ?? '').toLowerCase();
+        const list = priceListOf(dataAreaId);
+        if (!list) return undefined;
+        return {
+          key: {
+            naturalKey: record.key,
+            sourceId: record.key,
+            label: String(row.ItemNumber ?? record.key),
+            targetDataAreaId: dataAreaId,
+          },
+          result: toCrmPriceListItem(row, {
+            priceLevelId: list.priceLevelId,
+            uomIdBySymbol: uoms,
+            currency: list.le.currencyCode,
+          }),
+        };
+      },
+      { rewrite },
+    );
+    await writePage(ctx, 'price', 'priceListItems', [...winners], ([target, agreement]) => {
+      const row = agreement.row;
+      const dataAreaId = String(row.dataAreaId ?? '').toLowerCase();
+      const list = priceListOf(dataAreaId);
+      if (!list) return undefined;
       return {
         key: {
-          naturalKey,
-          sourceId: naturalKey,
-          label: String(row['ItemNumber'] ?? naturalKey),
+          naturalKey: agreementRecordKey(target),
+          sourceId: agreement.key,
+          label: `${String(row.ItemNumber)} (trade agreement ${String(row.RecordId)})`,
           targetDataAreaId: dataAreaId,
         },
-        result: toCrmPriceListItem(row, { priceLevelId, uomIdBySymbol: uoms, currency: le.currencyCode }),
+        result: toCrmPriceListItem(row, {
+          priceLevelId: list.priceLevelId,
+          uomIdBySymbol: uoms,
+          currency: list.le.currencyCode,
+          ...(list.le.priceGroup ? { priceCustomerGroup: list.le.priceGroup } : {}),
+        }),
       };
     });
+    ctx.progress.done = doneBefore + records.length;
+    // An ended agreement's record says why its price no longer comes from it.
+    for (const record of lost) {
+      if (winners.has(record.naturalKey.slice('agreement:'.length))) continue;
+      await ctx.records.markSkipped(
+        record.id,
+        `Trade agreement ${record.sourceId} no longer sets this price (deleted, expired or changed): the base sales price applies again.`,
+      );
+    }
     await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
     await saveProgress(ctx);
   }
+}
+
+/** The base-price rows of the items of `targets` (`le/item/unit`), read again from F&O. */
+async function readBasePrices(
+  ctx: PollContext,
+  config: FnoConfig,
+  targets: readonly string[],
+): Promise<BaseUpsert[]> {
+  const out: BaseUpsert[] = [];
+  for (const target of targets) {
+    const [dataAreaId = '', item = ''] = target.split('/');
+    const row = await fetchFnoRecord(
+      ctx.runtime.fno.ctx,
+      config,
+      'ReleasedProductsV2',
+      { dataAreaId, ItemNumber: item },
+      { priority: 'backfill' },
+    );
+    if (!row) continue;
+    const base = row as unknown as BaseUpsert['row'];
+    out.push({
+      op: 'upsert',
+      entitySet: 'ReleasedProductsV2',
+      key: `ReleasedProductsV2(dataAreaId='${String(base.dataAreaId)}',ItemNumber='${String(base.ItemNumber).replaceAll("'", "''")}')`,
+      hash: '',
+      currencyCode: ctx.runtime.settings.legalEntities.settings[dataAreaId]?.currencyCode ?? null,
+      row: base,
+    });
+  }
+  return out;
 }
 
 async function pollCustomers(ctx: PollContext) {

@@ -204,13 +204,14 @@ export function createRecordsRepository(db: Database) {
     async hashesOf(
       key: Omit<NaturalKey, 'naturalKey'>,
       naturalKeys: readonly string[],
-    ): Promise<Map<string, { hash: string | null; status: SyncRecord['status'] }>> {
+    ): Promise<Map<string, { hash: string | null; status: SyncRecord['status']; sourceId: string | null }>> {
       if (naturalKeys.length === 0) return new Map();
       const rows = await db
         .select({
           naturalKey: syncRecords.naturalKey,
           hash: syncRecords.contentHash,
           status: syncRecords.status,
+          sourceId: syncRecords.sourceId,
         })
         .from(syncRecords)
         .where(
@@ -221,7 +222,39 @@ export function createRecordsRepository(db: Database) {
             inArray(syncRecords.naturalKey, [...naturalKeys]),
           ),
         );
-      return new Map(rows.map((row) => [row.naturalKey, { hash: row.hash, status: row.status }]));
+      return new Map(
+        rows.map((row) => [row.naturalKey, { hash: row.hash, status: row.status, sourceId: row.sourceId }]),
+      );
+    },
+
+    /** The records of one entity whose source record is one of `sourceIds` (id, natural key, status). */
+    async bySourceIds(
+      key: Omit<NaturalKey, 'naturalKey'>,
+      sourceIds: readonly string[],
+    ): Promise<{ id: string; naturalKey: string; sourceId: string; status: SyncRecord['status'] }[]> {
+      if (sourceIds.length === 0) return [];
+      const rows = await db
+        .select({
+          id: syncRecords.id,
+          naturalKey: syncRecords.naturalKey,
+          sourceId: syncRecords.sourceId,
+          status: syncRecords.status,
+        })
+        .from(syncRecords)
+        .where(
+          and(
+            eq(syncRecords.connectionId, key.connectionId),
+            eq(syncRecords.direction, key.direction),
+            eq(syncRecords.entity, key.entity),
+            inArray(syncRecords.sourceId, [...sourceIds]),
+          ),
+        );
+      return rows.map((row) => ({
+        id: row.id,
+        naturalKey: row.naturalKey,
+        sourceId: row.sourceId ?? '',
+        status: row.status,
+      }));
     },
 
     /**
