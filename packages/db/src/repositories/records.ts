@@ -268,68 +268,60 @@ export function createRecordsRepository(db: Database) {
       event: { step: string; correlationId: string; startedAt: Date; durationMs: number },
     ): Promise<void> {
       if (rows.length === 0) return;
-      await db.transaction(async (tx) => {
-        const values = rows.map((row) => ({
-          connectionId: key.connectionId,
-          direction: key.direction,
-          entity: key.entity,
-          naturalKey: row.naturalKey,
-          sourceId: row.sourceId,
+      // One statement with the whole chunk as one JSON parameter: the upserts and their audit
+      // events go in together (atomically), and building it costs one JSON.stringify instead of a
+      // query builder pass over thousands of parameters (the bulk catalog path).
+      const chunk = JSON.stringify(
+        rows.map((row) => ({
+          natural_key: row.naturalKey,
+          source_id: row.sourceId,
           label: row.label,
-          targetDataAreaId: row.targetDataAreaId?.toLowerCase() ?? null,
-          status: row.ok ? ('synced' as const) : ('failed' as const),
-          targetKey: row.ok ? row.targetKey : null,
-          contentHash: row.ok ? row.contentHash : null,
-          lastError: row.ok ? null : row.error,
-          attempts: 1,
-          syncedAt: row.ok ? new Date() : null,
-        }));
-        const stored = await tx
-          .insert(syncRecords)
-          .values(values)
-          .onConflictDoUpdate({
-            target: [
-              syncRecords.connectionId,
-              syncRecords.direction,
-              syncRecords.entity,
-              syncRecords.naturalKey,
-            ],
-            set: {
-              sourceId: sql`excluded.source_id`,
-              label: sql`excluded.label`,
-              targetDataAreaId: sql`excluded.target_data_area_id`,
-              status: sql`excluded.status`,
-              targetKey: sql`coalesce(excluded.target_key, ${syncRecords.targetKey})`,
-              contentHash: sql`excluded.content_hash`,
-              lastError: sql`excluded.last_error`,
-              attempts: sql`${syncRecords.attempts} + 1`,
-              syncedAt: sql`coalesce(excluded.synced_at, ${syncRecords.syncedAt})`,
-              updatedAt: sql`now()`,
-            },
-          })
-          .returning({ id: syncRecords.id, naturalKey: syncRecords.naturalKey });
-        const idOf = new Map(stored.map((row) => [row.naturalKey, row.id]));
-        const events = rows.flatMap((row) => {
-          const recordId = idOf.get(row.naturalKey);
-          if (!recordId) return [];
-          return [
-            {
-              recordId,
-              seq: sql`(select coalesce(max(${recordEvents.seq}), 0) + 1 from ${recordEvents} where ${recordEvents.recordId} = ${recordId})`,
-              stage: 'write' as const,
-              step: event.step,
-              outcome: row.ok ? ('ok' as const) : ('failed' as const),
-              correlationId: event.correlationId,
-              input: row.input ?? null,
-              output: row.ok ? { targetKey: row.targetKey, contentHash: row.contentHash } : null,
-              error: row.ok ? null : row.error,
-              startedAt: event.startedAt,
-              durationMs: event.durationMs,
-            },
-          ];
-        });
-        if (events.length > 0) await tx.insert(recordEvents).values(events);
-      });
+          target_data_area_id: row.targetDataAreaId?.toLowerCase() ?? null,
+          ok: row.ok,
+          target_key: row.ok ? row.targetKey : null,
+          content_hash: row.ok ? row.contentHash : null,
+          error: row.ok ? null : row.error,
+          input: row.input ?? null,
+        })),
+      );
+      await db.execute(sql`
+        with chunk as (
+          select * from jsonb_to_recordset(${chunk}::jsonb) as x(
+            natural_key text, source_id text, label text, target_data_area_id text, ok boolean,
+            target_key text, content_hash text, error jsonb, input jsonb)
+        ), stored as (
+          insert into sync_records as r (connection_id, direction, entity, natural_key, source_id, label,
+            target_data_area_id, status, target_key, content_hash, last_error, attempts, synced_at)
+          select ${key.connectionId}::uuid, ${key.direction}::sync_direction, ${key.entity}, natural_key,
+            source_id, label, target_data_area_id,
+            (case when ok then 'synced' else 'failed' end)::record_status,
+            target_key, content_hash, error, 1, case when ok then now() end
+          from chunk
+          on conflict (connection_id, direction, entity, natural_key) do update set
+            source_id = excluded.source_id,
+            label = excluded.label,
+            target_data_area_id = excluded.target_data_area_id,
+            status = excluded.status,
+            target_key = coalesce(excluded.target_key, r.target_key),
+            content_hash = excluded.content_hash,
+            last_error = excluded.last_error,
+            attempts = r.attempts + 1,
+            synced_at = coalesce(excluded.synced_at, r.synced_at),
+            updated_at = now()
+          returning r.id, r.natural_key
+        )
+        insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input, output,
+          error, started_at, duration_ms)
+        select stored.id,
+          coalesce((select max(e.seq) from record_events e where e.record_id = stored.id), 0) + 1,
+          'write', ${event.step},
+          (case when chunk.ok then 'ok' else 'failed' end)::event_outcome,
+          ${event.correlationId}, chunk.input,
+          case when chunk.ok
+            then jsonb_build_object('targetKey', chunk.target_key, 'contentHash', chunk.content_hash) end,
+          chunk.error, ${event.startedAt.toISOString()}::timestamptz, ${Math.max(0, Math.round(event.durationMs))}
+        from stored join chunk on chunk.natural_key = stored.natural_key
+      `);
     },
 
     async get(recordId: string): Promise<SyncRecord | undefined> {
