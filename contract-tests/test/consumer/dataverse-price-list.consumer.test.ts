@@ -1,9 +1,10 @@
 import { dataverseConnector, writeStream } from '@mlc/connectors';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { addBatchInteraction, NON_EMPTY_JSON_STRING, property } from '../support/batch-response';
 import { type ConsumerWorld, startConsumerWorld } from '../support/consumer-world';
 import {
+  batchPactWith,
   batchRequestContentType,
-  batchResponseContentType,
   dataverseRequestHeaders,
   fromProviderState,
   odataJson,
@@ -15,7 +16,9 @@ import {
  * price list + product + unit and writes it in a `$batch` changeset. The changeset boundary is a
  * random UUID that Pact would compare verbatim in the part header (README "`$batch`"): inside the
  * connector's `dataverse/batch.ts` only, `randomUUID` answers a fixed value, and the body is
- * compared byte for byte.
+ * compared byte for byte. The `$batch` interactions are in the V4 pact (`batchPactWith`), whose
+ * mock server the front serves `$batch` from; their answers are pinned part by part
+ * (`support/batch-response.ts`).
  */
 vi.mock('node:crypto', async (importOriginal) => {
   const crypto = await importOriginal<typeof import('node:crypto')>();
@@ -27,6 +30,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 });
 
 const pact = pactWith('dataverse');
+const batchPact = batchPactWith('dataverse');
 let world: ConsumerWorld;
 beforeAll(async () => {
   world = await startConsumerWorld();
@@ -46,9 +50,66 @@ const PRODUCT = '001053f7-b41f-4f3a-88b3-5f9d9388f56b';
 const UNIT = 'dae04471-fa04-4306-b44b-2830e212ec48';
 /** The name-based id the sink gives a new item of this price list, product and unit. */
 const ITEM_ID = 'b6e943f0-8c0b-5ced-bdc9-a23f774f8983';
+/** A product id no environment has, and the name-based id of its item. */
+const NO_PRODUCT = '0bad0bad-0bad-4bad-8bad-0bad0bad0bad';
+const NO_PRODUCT_ITEM_ID = 'c3411c69-77cf-53e7-807a-05384033daa0';
 const BATCH = 'batch_4f3e2d1c-0b9a-4887-a665-544332211000';
 const CHANGESET = 'changeset_4f3e2d1c-0b9a-4887-a665-544332211000';
 const STATE = 'a price list, a product and its unit exist, without a price-list item';
+const batchPath = /^\/api\/data\/v9\.2\/\$batch/;
+
+/** shared/reference/dataverse.md §7: one changeset, Content-IDs from 1, each upsert a PATCH by id. */
+function changeset(items: { id: string; product: string }[]): string {
+  return [
+    `--${BATCH}`,
+    `Content-Type: multipart/mixed; boundary=${CHANGESET}`,
+    '',
+    ...items.flatMap(({ id, product }, index) => [
+      `--${CHANGESET}`,
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      `Content-ID: ${index + 1}`,
+      '',
+      `PATCH /api/data/v9.2/productpricelevels(${id}) HTTP/1.1`,
+      'Content-Type: application/json; type=entry',
+      '',
+      JSON.stringify({
+        amount: 480,
+        pricingmethodcode: 1,
+        'pricelevelid@odata.bind': `/pricelevels(${PRICE_LIST})`,
+        'productid@odata.bind': `/products(${product})`,
+        'uomid@odata.bind': `/uoms(${UNIT})`,
+      }),
+    ]),
+    `--${CHANGESET}--`,
+    `--${BATCH}--`,
+    '',
+  ].join('\r\n');
+}
+
+const batchHeaders = {
+  ...dataverseRequestHeaders,
+  'Content-Type': batchRequestContentType('batch_[0-9a-f-]{36}', BATCH),
+};
+
+/** The upsert of the seed's item alone: one 204 part with Content-ID 1 in a changeset. */
+function upsertAlone() {
+  return addBatchInteraction(batchPact, {
+    state: STATE,
+    description: 'a price-list item upserted in a $batch changeset',
+    path: '/api/data/v9.2/$batch',
+    headers: batchHeaders,
+    body: changeset([{ id: ITEM_ID, product: PRODUCT }]),
+    response: { status: 200, changeset: true, parts: [{ contentId: 1, status: 204 }] },
+  });
+}
+
+const record = (product: string) => ({
+  pricelevelid: { id: PRICE_LIST },
+  productid: { id: product },
+  uomid: { id: UNIT },
+  amount: 480,
+});
 
 describe('Dataverse: price-list items', () => {
   it('the item of price list + product + unit is looked up, then upserted in one changeset', async () => {
@@ -69,53 +130,83 @@ describe('Dataverse: price-list items', () => {
         headers: { ...dataverseRequestHeaders, Prefer: 'odata.maxpagesize=5000' },
       })
       .willRespondWith({ status: 200, headers: { 'Content-Type': odataJson }, body: { value: [] } });
-    // shared/reference/dataverse.md §7: one changeset, Content-ID 1, the upsert as PATCH by id.
-    const body = [
-      `--${BATCH}`,
-      `Content-Type: multipart/mixed; boundary=${CHANGESET}`,
-      '',
-      `--${CHANGESET}`,
-      'Content-Type: application/http',
-      'Content-Transfer-Encoding: binary',
-      'Content-ID: 1',
-      '',
-      `PATCH /api/data/v9.2/productpricelevels(${ITEM_ID}) HTTP/1.1`,
-      'Content-Type: application/json; type=entry',
-      '',
-      JSON.stringify({
-        amount: 480,
-        pricingmethodcode: 1,
-        'pricelevelid@odata.bind': `/pricelevels(${PRICE_LIST})`,
-        'productid@odata.bind': `/products(${PRODUCT})`,
-        'uomid@odata.bind': `/uoms(${UNIT})`,
+    await pact.executeTest(async (mock) =>
+      upsertAlone().executeTest(async (batchMock) => {
+        world.front.retarget(mock.url, [{ path: batchPath, url: batchMock.url }]);
+        const { ctx, config } = world.dataverse();
+        const outcomes = await writeStream(dataverseConnector, 'priceListItems', ctx, config, [
+          record(PRODUCT),
+        ]);
+        // The changeset's one part (Content-ID 1, 204) is the item written.
+        expect(outcomes).toEqual([expect.objectContaining({ ok: true })]);
       }),
-      `--${CHANGESET}--`,
-      `--${BATCH}--`,
-      '',
-    ].join('\r\n');
-    pact
-      .given(STATE)
-      .uponReceiving('a price-list item upserted in a $batch changeset')
-      .withRequest({
-        method: 'POST',
-        path: '/api/data/v9.2/$batch',
-        headers: {
-          ...dataverseRequestHeaders,
-          'Content-Type': batchRequestContentType('batch_[0-9a-f-]{36}', BATCH),
-        },
-        contentType: 'application/octet-stream',
-        body,
-      })
-      .willRespondWith({ status: 200, headers: { 'Content-Type': batchResponseContentType } });
-    await pact.executeTest(async (mock) => {
-      world.front.retarget(mock.url);
-      const { ctx, config } = world.dataverse();
-      const outcomes = await writeStream(dataverseConnector, 'priceListItems', ctx, config, [
-        { pricelevelid: { id: PRICE_LIST }, productid: { id: PRODUCT }, uomid: { id: UNIT }, amount: 480 },
-      ]);
-      // The pact pins the $batch answer's status and type, not its parts (README "`$batch`"): the
-      // sink counts a 200 without a failed part as written.
-      expect(outcomes).toEqual([expect.objectContaining({ ok: true })]);
+    );
+  });
+
+  it('a changeset with a part that fails: only that record fails, with the error its part carries', async () => {
+    // The failed changeset: 400 with the one failing part (Content-ID 2, 404 and the Web API error
+    // envelope); then the first item alone again (the changeset was rolled back).
+    addBatchInteraction(batchPact, {
+      state: STATE,
+      description: 'a $batch changeset whose second upsert binds a product that does not exist',
+      path: '/api/data/v9.2/$batch',
+      headers: batchHeaders,
+      body: changeset([
+        { id: ITEM_ID, product: PRODUCT },
+        { id: NO_PRODUCT_ITEM_ID, product: NO_PRODUCT },
+      ]),
+      response: {
+        status: 400,
+        changeset: true,
+        parts: [
+          {
+            contentId: 2,
+            status: 404,
+            body: {
+              error: { code: '0x80040217', message: `product With Id = ${NO_PRODUCT} Does Not Exist` },
+            },
+            bodyStart: '\\{"error":\\{',
+            requires: [property('code', NON_EMPTY_JSON_STRING), property('message', NON_EMPTY_JSON_STRING)],
+          },
+        ],
+      },
     });
+    pact
+      .given('a price list, a product and its unit exist, the product in no price list')
+      .uponReceiving('the price-list items of two products, one that does not exist')
+      .withRequest({
+        method: 'GET',
+        path: '/api/data/v9.2/productpricelevels',
+        query: {
+          $select: 'productpricelevelid,_pricelevelid_value,_productid_value,_uomid_value',
+          $filter: `Microsoft.Dynamics.CRM.In(PropertyName='productid',PropertyValues=['${PRODUCT}','${NO_PRODUCT}'])`,
+        },
+        headers: { ...dataverseRequestHeaders, Prefer: 'odata.maxpagesize=5000' },
+      })
+      .willRespondWith({ status: 200, headers: { 'Content-Type': odataJson }, body: { value: [] } });
+    await pact.executeTest(async (mock) =>
+      upsertAlone().executeTest(async (batchMock) => {
+        world.front.retarget(mock.url, [{ path: batchPath, url: batchMock.url }]);
+        const { ctx, config } = world.dataverse();
+        const outcomes = await writeStream(dataverseConnector, 'priceListItems', ctx, config, [
+          record(PRODUCT),
+          record(NO_PRODUCT),
+        ]);
+        expect(outcomes).toEqual([
+          expect.objectContaining({ ok: true }),
+          {
+            ok: false,
+            error: expect.objectContaining({
+              code: 'not_found',
+              upstream: expect.objectContaining({
+                status: 404,
+                code: '0x80040217',
+                message: expect.stringContaining('Does Not Exist'),
+              }),
+            }),
+          },
+        ]);
+      }),
+    );
   });
 });

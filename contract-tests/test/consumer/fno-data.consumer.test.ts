@@ -8,11 +8,18 @@ import {
 } from '@mlc/connectors';
 import { FNO_SEED_FACTS } from '@mlc/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  addBatchInteraction,
+  JSON_STRING,
+  literal,
+  NON_EMPTY_JSON_STRING,
+  property,
+} from '../support/batch-response';
 import { type ConsumerWorld, startConsumerWorld } from '../support/consumer-world';
 import {
   arrayContaining,
+  batchPactWith,
   batchRequestContentType,
-  batchResponseContentType,
   bearer,
   eachLike,
   fromProviderState,
@@ -40,6 +47,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 });
 
 const pact = pactWith('fno');
+const batchPact = batchPactWith('fno');
 let world: ConsumerWorld;
 beforeAll(async () => {
   world = await startConsumerWorld();
@@ -411,24 +419,63 @@ const REFERENCE = 'ORD-CT-SEQ-0001';
 const ORDER_NUMBER = 'CT-SEQ-0001';
 const CHANGESET = 'changeset_0c9d8e7f-6a5b-4c3d-8e1f-0a9b8c7d6e5f';
 const BATCH = 'batch_0c9d8e7f-6a5b-4c3d-8e1f-0a9b8c7d6e5f';
+const batchPath = /^\/data\/\$batch/;
+
+/** A changeset of POSTs as fno.md §5 describes it (CRLF, Content-IDs from 1, absolute URLs). */
+function changeset(origin: string, operations: { entitySet: string; body: unknown }[]): string {
+  return [
+    `--${BATCH}`,
+    `Content-Type: multipart/mixed; boundary=${CHANGESET}`,
+    '',
+    ...operations.flatMap(({ entitySet, body }, index) => [
+      `--${CHANGESET}`,
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      `Content-ID: ${index + 1}`,
+      '',
+      `POST ${origin}/data/${entitySet} HTTP/1.1`,
+      'OData-Version: 4.0',
+      'OData-MaxVersion: 4.0',
+      'Accept: application/json;odata.metadata=minimal',
+      'Content-Type: application/json;odata.metadata=minimal',
+      '',
+      JSON.stringify(body),
+    ]),
+    `--${CHANGESET}--`,
+    `--${BATCH}--`,
+    '',
+  ].join('\r\n');
+}
+
+const batchHeaders = {
+  Authorization: bearer,
+  'OData-Version': '4.0',
+  Accept: 'multipart/mixed',
+  'Content-Type': batchRequestContentType('batch_[0-9a-f-]{36}', BATCH),
+};
+
+/** The look-up by customer reference that finds no order (exactly once: before any create). */
+function noOrderWithReference(dataAreaId: string, reference: string): void {
+  pact
+    .given('no sales order has the customer reference', { dataAreaId, reference })
+    .uponReceiving(`sales orders of ${dataAreaId} by customer reference, none`)
+    .withRequest({
+      method: 'GET',
+      path: '/data/SalesOrderHeadersV2',
+      query: {
+        $filter: `dataAreaId eq '${dataAreaId}' and CustomersOrderReference eq '${reference}'`,
+        $select: 'dataAreaId,SalesOrderNumber,CustomersOrderReference',
+        $expand: 'SalesOrderLines($select=InventoryLotId,ItemNumber)',
+        'cross-company': 'true',
+      },
+      headers,
+    })
+    .willRespondWith({ status: 200, headers: { 'Content-Type': fnoJson }, body: { value: [] } });
+}
 
 describe('F&O: a sales order numbered by F&O (demf): header, then lines, compensated', () => {
-  it('the lines cannot be confirmed: the header is deleted again (compensation)', async () => {
-    pact
-      .given('no sales order has the customer reference', { dataAreaId: 'demf', reference: REFERENCE })
-      .uponReceiving('sales orders of demf by customer reference, none')
-      .withRequest({
-        method: 'GET',
-        path: '/data/SalesOrderHeadersV2',
-        query: {
-          $filter: `dataAreaId eq 'demf' and CustomersOrderReference eq '${REFERENCE}'`,
-          $select: 'dataAreaId,SalesOrderNumber,CustomersOrderReference',
-          $expand: 'SalesOrderLines($select=InventoryLotId,ItemNumber)',
-          'cross-company': 'true',
-        },
-        headers,
-      })
-      .willRespondWith({ status: 200, headers: { 'Content-Type': fnoJson }, body: { value: [] } });
+  it('F&O refuses the lines: the error part is read, and the header is deleted again (compensation)', async () => {
+    noOrderWithReference('demf', REFERENCE);
     pact
       .given('no sales order has the customer reference', { dataAreaId: 'demf', reference: REFERENCE })
       .uponReceiving('a new sales order header in demf, numbered by F&O')
@@ -451,49 +498,6 @@ describe('F&O: a sales order numbered by F&O (demf): header, then lines, compens
           CustomersOrderReference: text(REFERENCE),
         },
       });
-    // Every part pinned byte for byte (fno.md §5: one changeset, Content-IDs from 1).
-    const lines = [
-      `--${BATCH}`,
-      `Content-Type: multipart/mixed; boundary=${CHANGESET}`,
-      '',
-      `--${CHANGESET}`,
-      'Content-Type: application/http',
-      'Content-Transfer-Encoding: binary',
-      'Content-ID: 1',
-      '',
-      `POST ${world.front.origin}/data/SalesOrderLines HTTP/1.1`,
-      'OData-Version: 4.0',
-      'OData-MaxVersion: 4.0',
-      'Accept: application/json;odata.metadata=minimal',
-      'Content-Type: application/json;odata.metadata=minimal',
-      '',
-      JSON.stringify({
-        dataAreaId: 'demf',
-        SalesOrderNumber: ORDER_NUMBER,
-        ItemNumber: ITEM,
-        OrderedSalesQuantity: 1,
-      }),
-      `--${CHANGESET}--`,
-      `--${BATCH}--`,
-      '',
-    ].join('\r\n');
-    pact
-      .given('a sales order header without lines exists in demf')
-      .uponReceiving('the lines of a sales order in one $batch changeset')
-      .withRequest({
-        method: 'POST',
-        path: '/data/$batch',
-        headers: {
-          Authorization: bearer,
-          'OData-Version': '4.0',
-          Accept: 'multipart/mixed',
-          'Content-Type': batchRequestContentType('batch_[0-9a-f-]{36}', BATCH),
-        },
-        // Compared byte for byte (see the note on randomUUID at the top and README "`$batch`").
-        contentType: 'application/octet-stream',
-        body: lines,
-      })
-      .willRespondWith({ status: 200, headers: { 'Content-Type': batchResponseContentType } });
     pact
       .given('a sales order header without lines exists in demf')
       .uponReceiving('a sales order header deleted again by its full key')
@@ -507,19 +511,164 @@ describe('F&O: a sales order numbered by F&O (demf): header, then lines, compens
         headers,
       })
       .willRespondWith({ status: 204 });
-    await pact.executeTest(async (mock) => {
-      world.front.retarget(mock.url);
-      const { ctx, config } = world.fno();
-      const error = await createSalesOrder(ctx, config, {
-        legalEntity: 'demf',
-        crmOrderNumber: REFERENCE,
-        customerAccount: 'ACC-10004',
-        lines: [{ itemNumber: ITEM, quantity: 1 }],
-      }).catch((e: unknown) => e);
-      // The pact pins the $batch answer's status and type only: without parts the connector
-      // cannot confirm the lines, so it deletes the header again.
-      expect(error).toMatchObject({ code: 'schema_mismatch' });
+    // The lines name the example order number, which the verifier replays as is: the state makes
+    // sure no such order exists, so F&O refuses the line. The changeset answer is 200 with the one
+    // failing part (Content-ID 1), its status (500 in the real capture, fno.md §5; 4xx is read the
+    // same way) and F&O's error envelope, whose Infolog the connector reports.
+    const refusedLines = addBatchInteraction(batchPact, {
+      state: 'no sales order has the number',
+      params: { dataAreaId: 'demf', salesOrderNumber: ORDER_NUMBER },
+      description: 'the lines of a sales order in one $batch changeset, refused by F&O',
+      path: '/data/$batch',
+      headers: batchHeaders,
+      body: changeset(world.front.origin, [
+        {
+          entitySet: 'SalesOrderLines',
+          body: {
+            dataAreaId: 'demf',
+            SalesOrderNumber: ORDER_NUMBER,
+            ItemNumber: ITEM,
+            OrderedSalesQuantity: 1,
+          },
+        },
+      ]),
+      response: {
+        status: 200,
+        changeset: true,
+        parts: [
+          {
+            contentId: 1,
+            status: { pattern: '(?:4\\d\\d|500)', example: 500 },
+            body: {
+              error: {
+                code: '',
+                message: 'An error has occurred.',
+                innererror: {
+                  message: `Write failed for table row of type 'SalesOrderLineV2Entity'. Infolog: Warning: The value '${ORDER_NUMBER}' in field 'Sales order' is not found in the related table 'Sales orders'.; Warning: validateField failed on field 'SalesOrderLineV2Entity.SalesOrderNumber'.`,
+                  type: 'Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException',
+                  stacktrace:
+                    '   at Microsoft.Dynamics.Platform.Integration.Services.OData.Update.UpdateProcessor.CreateEntity_Save(…)',
+                },
+              },
+            },
+            bodyStart: '\\{"error":\\{',
+            requires: [
+              property('code', JSON_STRING),
+              `"innererror":\\{${property('message', `"${literal('Write failed for table row of type ')}[^"]*${literal('Infolog: ')}(?:Info|Warning|Error): ${NON_EMPTY_JSON_STRING.slice(1)}`)}`,
+              `"innererror":\\{[^\\r\\n]*${property('type', `"[^"]*AxODataWriteException"`)}`,
+            ],
+          },
+        ],
+      },
     });
+    await pact.executeTest(async (mock) =>
+      refusedLines.executeTest(async (batchMock) => {
+        world.front.retarget(mock.url, [{ path: batchPath, url: batchMock.url }]);
+        const { ctx, config } = world.fno();
+        const error = await createSalesOrder(ctx, config, {
+          legalEntity: 'demf',
+          crmOrderNumber: REFERENCE,
+          customerAccount: 'ACC-10004',
+          lines: [{ itemNumber: ITEM, quantity: 1 }],
+        }).catch((e: unknown) => e);
+        // The refused part is the record's error, Infolog and all; the header was deleted again.
+        expect(error).toMatchObject({
+          code: 'validation_failed',
+          upstream: {
+            status: 500,
+            infolog: [
+              { level: 'Warning', text: expect.stringContaining(`'${ORDER_NUMBER}' in field 'Sales order'`) },
+              { level: 'Warning', text: expect.stringContaining('validateField failed') },
+            ],
+          },
+        });
+      }),
+    );
+  });
+});
+
+const MANUAL_REFERENCE = 'ORD-CT-MAN-0001';
+
+describe('F&O: a sales order numbered by us (usmf, manual numbers): header and lines in one changeset', () => {
+  it('every part 201 in order; the lines are read from their parts', async () => {
+    noOrderWithReference('usmf', MANUAL_REFERENCE);
+    // Content-ID 1 the header, 2 the line; the line's part carries the InventoryLotId the
+    // connector keeps for later updates.
+    const created = addBatchInteraction(batchPact, {
+      state: 'no sales order has the customer reference',
+      params: { dataAreaId: 'usmf', reference: MANUAL_REFERENCE },
+      description: 'a sales order header and its line in one $batch changeset',
+      path: '/data/$batch',
+      headers: batchHeaders,
+      body: changeset(world.front.origin, [
+        {
+          entitySet: 'SalesOrderHeadersV2',
+          body: {
+            dataAreaId: 'usmf',
+            SalesOrderNumber: MANUAL_REFERENCE,
+            OrderingCustomerAccountNumber: 'ACC-10001',
+            CustomersOrderReference: MANUAL_REFERENCE,
+          },
+        },
+        {
+          entitySet: 'SalesOrderLines',
+          body: {
+            dataAreaId: 'usmf',
+            SalesOrderNumber: MANUAL_REFERENCE,
+            ItemNumber: ITEM,
+            OrderedSalesQuantity: 2,
+          },
+        },
+      ]),
+      response: {
+        status: 200,
+        changeset: true,
+        parts: [
+          {
+            contentId: 1,
+            status: 201,
+            body: {
+              dataAreaId: 'usmf',
+              SalesOrderNumber: MANUAL_REFERENCE,
+              CustomersOrderReference: MANUAL_REFERENCE,
+            },
+          },
+          {
+            contentId: 2,
+            status: 201,
+            body: {
+              dataAreaId: 'usmf',
+              SalesOrderNumber: MANUAL_REFERENCE,
+              InventoryLotId: '012345',
+              LineNumber: 1,
+              ItemNumber: ITEM,
+            },
+            requires: [
+              property('InventoryLotId', NON_EMPTY_JSON_STRING),
+              property('ItemNumber', NON_EMPTY_JSON_STRING),
+            ],
+          },
+        ],
+      },
+    });
+    await pact.executeTest(async (mock) =>
+      created.executeTest(async (batchMock) => {
+        world.front.retarget(mock.url, [{ path: batchPath, url: batchMock.url }]);
+        const { ctx, config } = world.fno();
+        const order = await createSalesOrder(ctx, config, {
+          legalEntity: 'usmf',
+          crmOrderNumber: MANUAL_REFERENCE,
+          customerAccount: 'ACC-10001',
+          lines: [{ itemNumber: ITEM, quantity: 2 }],
+        });
+        expect(order).toEqual({
+          dataAreaId: 'usmf',
+          salesOrderNumber: MANUAL_REFERENCE,
+          outcome: 'created',
+          lines: [{ inventoryLotId: '012345', itemNumber: ITEM }],
+        });
+      }),
+    );
   });
 });
 

@@ -1,14 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { latestFullRecording } from '../../src/recording';
 import { type Call, callKey, uncoveredCalls } from '../../src/templates';
-import { pactFile, repoRoot } from '../support/paths';
+import { batchPactFile, pactFile, repoRoot } from '../support/paths';
 
 /**
  * The coverage gate: every (method, path template) the connectors sent while their integration
  * tests ran against the sandbox (recorded by their test harness, `packages/connectors/test/
- * request-recorder.ts`, into `MLC_RECORD_REQUESTS`, by default `node_modules/.cache/mlc-requests`)
- * must be pinned by an interaction of the Dataverse or F&O pact. turbo runs
+ * request-recorder.ts`, into a folder per run under `MLC_RECORD_REQUESTS`, by default
+ * `node_modules/.cache/mlc-requests`) must be pinned by an interaction of the Dataverse or F&O
+ * pacts. The gate reads the latest full run (every integration test file, no name filter;
+ * `src/recording.ts`), so a later partial run cannot hide calls from it. turbo runs
  * `@mlc/connectors#test` before this package's tests (`contract-tests/turbo.json`).
  */
 const recordDir =
@@ -22,21 +25,13 @@ const recordDir =
  */
 const NOT_YET_PINNED: string[] = [];
 
-function recordedCalls(): Call[] {
-  const calls: Call[] = [];
-  for (const name of readdirSync(recordDir)) {
-    if (!name.endsWith('.jsonl')) continue;
-    for (const line of readFileSync(path.join(recordDir, name), 'utf8').split('\n')) {
-      if (line.trim()) calls.push(JSON.parse(line) as Call);
-    }
-  }
-  return calls;
-}
-
 function pinnedCalls(): Call[] {
   const calls: Call[] = [];
-  for (const provider of ['dataverse', 'fno']) {
-    const pact = JSON.parse(readFileSync(pactFile(provider), 'utf8')) as {
+  for (const file of ['dataverse', 'fno'].flatMap((provider) => [
+    pactFile(provider),
+    batchPactFile(provider),
+  ])) {
+    const pact = JSON.parse(readFileSync(file, 'utf8')) as {
       interactions: { request: { method: string; path: string } }[];
     };
     for (const { request } of pact.interactions) calls.push({ method: request.method, path: request.path });
@@ -46,11 +41,7 @@ function pinnedCalls(): Call[] {
 
 describe('coverage gate', () => {
   it("pins every call the connectors' integration tests sent", () => {
-    expect(
-      existsSync(path.join(recordDir, 'complete.json')),
-      `no complete recording in ${recordDir}: run the connectors' tests first (turbo does: npx turbo run test --filter=@mlc/contract-tests)`,
-    ).toBe(true);
-    const recorded = recordedCalls();
+    const recorded = latestFullRecording(recordDir).calls;
     expect(recorded.length).toBeGreaterThan(0);
     const pinned = pinnedCalls();
     const missing = uncoveredCalls(recorded, pinned).filter((key) => !NOT_YET_PINNED.includes(key));

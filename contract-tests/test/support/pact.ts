@@ -1,5 +1,5 @@
-import { MatchersV3, PactV3 } from '@pact-foundation/pact';
-import { CONSUMER, pactDir, pactLogDir } from './paths';
+import { MatchersV3, PactV3, PactV4 } from '@pact-foundation/pact';
+import { batchPactDir, CONSUMER, pactDir, pactLogDir } from './paths';
 
 export type Provider = 'dataverse' | 'fno' | 'entra-id';
 
@@ -11,6 +11,17 @@ export function pactWith(provider: Provider): PactV3 {
     dir: pactDir,
     logLevel: 'error',
     // pact-core writes its log under `logs/` only when asked; keep it quiet otherwise.
+    ...(process.env['PACT_LOG'] ? { logLevel: 'debug' as const, log: pactLogDir } : {}),
+  });
+}
+
+/** The V4 pact of a provider's `$batch` interactions (`batch-response.ts`, README "`$batch`"). */
+export function batchPactWith(provider: Exclude<Provider, 'entra-id'>): PactV4 {
+  return new PactV4({
+    consumer: CONSUMER,
+    provider,
+    dir: batchPactDir,
+    logLevel: 'error',
     ...(process.env['PACT_LOG'] ? { logLevel: 'debug' as const, log: pactLogDir } : {}),
   });
 }
@@ -71,8 +82,11 @@ export const fnoLink = (pathAndQuery: string, pattern: string): ReturnType<typeo
 export const batchRequestContentType = (pattern: string, example: string) =>
   regex(new RegExp(`^multipart/mixed; ?boundary="?${pattern}"?$`), `multipart/mixed; boundary=${example}`);
 
+/** The boundary of the example `$batch` answers the mock server sends. */
+export const BATCH_RESPONSE_BOUNDARY = 'batchresponse_c1a2b3c4-d5e6-4f70-8a9b-0c1d2e3f4a5b';
+
 /** A multipart answer's content type: `batchresponse_<guid>` boundary. */
 export const batchResponseContentType = regex(
   /^multipart\/mixed; ?boundary="?batchresponse_[0-9A-Za-z-]+"?$/,
-  'multipart/mixed; boundary=batchresponse_c1a2b3c4-d5e6-4f70-8a9b-0c1d2e3f4a5b',
+  `multipart/mixed; boundary=${BATCH_RESPONSE_BOUNDARY}`,
 );

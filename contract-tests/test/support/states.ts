@@ -191,6 +191,20 @@ export function dataverseStates(world: ProviderWorld): StateHandlers {
       }
       return { priceListId, productId, unitId };
     },
+    'a price list, a product and its unit exist, the product in no price list': async () => {
+      const productId = await firstId('products', 'productid', 'statecode eq 0');
+      const items = await get(
+        `productpricelevels?$select=productpricelevelid&$filter=${encodeURIComponent(`_productid_value eq ${productId}`)}`,
+      );
+      for (const row of items.value) {
+        const id = String(row['productpricelevelid']);
+        await world.call('DELETE', `${base}${API}productpricelevels(${id})`, undefined, {
+          auth: 'dataverse',
+        });
+      }
+      await catalog();
+      return { productId };
+    },
     'a sales order with lines exists, its customer an account': async () => {
       const page = await get(
         'salesorders?$select=salesorderid,_customerid_value&$expand=order_details($select=salesorderdetailid)&$top=50',
@@ -349,7 +363,19 @@ export function fnoStates(world: ProviderWorld, seed: { customer: string; item: 
         throw new Error(`creating the header: ${header.status} ${JSON.stringify(header.body)}`);
       return { salesOrderNumber };
     },
-    'no sales order has the number': async () => undefined,
+    'no sales order has the number': async (params) => {
+      // Deleted when it exists (a replayed `$batch` names it byte for byte); 404 is fine.
+      const { dataAreaId, salesOrderNumber } = params as { dataAreaId: string; salesOrderNumber: string };
+      const deleted = await call(
+        'DELETE',
+        `SalesOrderHeadersV2(dataAreaId='${dataAreaId}',SalesOrderNumber='${salesOrderNumber}')`,
+      );
+      if (deleted.status >= 300 && deleted.status !== 404)
+        throw new Error(
+          `deleting sales order ${salesOrderNumber}: ${deleted.status} ${JSON.stringify(deleted.body)}`,
+        );
+      return undefined;
+    },
     'a sales order with the customer reference exists': async (params) => {
       const { reference } = params as { reference: string };
       const found = await call(

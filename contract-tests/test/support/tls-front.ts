@@ -17,7 +17,11 @@ import type { Duplex } from 'node:stream';
  */
 export interface Front {
   origin: string;
-  retarget(url: string): void;
+  /**
+   * Forwards to `url` from now on; requests whose path matches a route's `path` go to its `url`
+   * instead (the `$batch` interactions live in their own V4 pact, so in their own mock server).
+   */
+  retarget(url: string, routes?: readonly { path: RegExp; url: string }[]): void;
   close(): Promise<void>;
 }
 
@@ -30,9 +34,11 @@ export interface FrontOptions {
 }
 
 export async function startFront(options: FrontOptions): Promise<Front> {
-  let target = options.target ? new URL(options.target) : undefined;
+  let fallback = options.target ? new URL(options.target) : undefined;
+  let routes: readonly { path: RegExp; target: URL }[] = [];
   const sockets = new Set<Duplex>();
   const handler: Parameters<typeof createHttpServer>[1] = (req, res) => {
+    const target = routes.find((route) => route.path.test(req.url ?? ''))?.target ?? fallback;
     if (!target) {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('no server behind this front');
       return;
@@ -73,8 +79,9 @@ export async function startFront(options: FrontOptions): Promise<Front> {
   const { port } = server.address() as AddressInfo;
   return {
     origin: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    retarget(url) {
-      target = new URL(url);
+    retarget(url, byPath = []) {
+      fallback = new URL(url);
+      routes = byPath.map((route) => ({ path: route.path, target: new URL(route.url) }));
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,12 +1,12 @@
 import { Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import type { Provider } from './pact';
-import { pactFile } from './paths';
+import { batchPactFile, pactFile } from './paths';
 import type { ProviderWorld } from './provider-world';
 import type { StateHandlers } from './states';
 import { startFront } from './tls-front';
 
 /**
- * Verifies a pact file against the running sandbox. Pact's verifier sends each interaction's
+ * Verifies the pact files of a provider (or the one given) against the running sandbox. Pact's verifier sends each interaction's
  * example request through its proxy; the request filter swaps the example credentials for real
  * ones (a fresh sandbox token for Dataverse/F&O; for Entra the sandbox's tenant, app and a resource
  * it serves), so that the pacts never hold a secret. Everything else is replayed as pinned.
@@ -22,7 +22,10 @@ export async function verifyAgainstSandbox(
   const verifier = new Verifier({
     provider,
     providerBaseUrl: front.origin,
-    pactUrls: [options.pactUrl ?? pactFile(provider)],
+    // Dataverse and F&O: their `$batch` interactions are in a V4 pact of their own (README "`$batch`").
+    pactUrls: options.pactUrl
+      ? [options.pactUrl]
+      : [pactFile(provider), ...(provider === 'entra-id' ? [] : [batchPactFile(provider)])],
     logLevel: 'error',
     stateHandlers: (options.stateHandlers ?? {}) as NonNullable<VerifierOptions['stateHandlers']>,
     requestFilter: (req, _res, next) => {

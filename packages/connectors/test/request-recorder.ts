@@ -6,11 +6,12 @@ import type { HttpClientOptions } from '../src/index';
 
 /**
  * Records which calls the connectors make while their integration tests run, for the contract
- * tests' coverage gate (`contract-tests/`): with `MLC_RECORD_REQUESTS=<dir>`, every request a
- * harness client sends is appended to `<dir>/requests-<pid>.jsonl` as
- * `{ method, path, query: [option names], file }` (no query values, headers or bodies).
- * Requests a test makes to set up or inspect the sandbox (`webApi`, `asTestSetup`) are not
- * connector calls and are left out.
+ * tests' coverage gate (`contract-tests/`): every request a harness client sends is appended to
+ * `<run>/requests-<pid>.jsonl` as `{ method, path, query: [option names], file }` (no query
+ * values, headers or bodies), where `<run>` is this run's own folder under
+ * `MLC_RECORD_REQUESTS/runs/`, made by `global-setup.ts` and handed over in
+ * `MLC_RECORD_REQUESTS_RUN`. Requests a test makes to set up or inspect the sandbox (`webApi`,
+ * `asTestSetup`) are not connector calls and are left out.
  */
 export interface RecordedRequest {
   method: string;
@@ -27,7 +28,7 @@ export function asTestSetup<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function requestRecorder(): HttpClientOptions['onRequest'] {
-  const dir = process.env['MLC_RECORD_REQUESTS'];
+  const dir = process.env['MLC_RECORD_REQUESTS_RUN'];
   if (!dir) return undefined;
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `requests-${process.pid}.jsonl`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildBatch, parseBatchResponse } from './batch';
+import { isConnectorError } from '../core/errors';
+import { type BatchOperation, buildBatch, checkBatchParts, parseBatchResponse } from './batch';
 
 /** `$batch` bodies: our request shape, and Microsoft's documented answers (LF and CRLF). */
 
@@ -97,5 +98,68 @@ describe('buildBatch', () => {
         `--${batch}--`,
       ]),
     );
+  });
+});
+
+describe('checkBatchParts: a 2xx answer accounts for every request', () => {
+  const patch = (id: number): BatchOperation => ({
+    method: 'PATCH',
+    url: `/api/data/v9.2/productpricelevels(${id})`,
+    body: { amount: id },
+  });
+  const ok = (contentId: string | undefined) => ({ contentId, status: 204, headers: {}, body: '' });
+  const refused = (contentId: string) => ({
+    contentId,
+    status: 404,
+    headers: {},
+    body: '{"error":{"code":"0x80040217","message":"product With Id = 1 Does Not Exist"}}',
+  });
+  const thrown = (fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it('refuses a 200 without any part (an empty multipart answer), naming both counts', () => {
+    const parts = parseBatchResponse('multipart/mixed; boundary=batchresponse_1', '--batchresponse_1--\r\n');
+    expect(parts).toEqual([]);
+    const error = thrown(() => checkBatchParts([[patch(1), patch(2)]], 200, parts));
+    expect(isConnectorError(error) && error.code).toBe('schema_mismatch');
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/has 0 parts for 2 requests \(expected 2\)/),
+      upstream: { status: 200 },
+      retryable: false,
+    });
+  });
+
+  it('refuses a 200 with fewer parts than requests, and with more', () => {
+    expect(() => checkBatchParts([[patch(1), patch(2), patch(3)]], 200, [ok('1'), ok('2')])).toThrow(
+      /has 2 parts for 3 requests \(expected 3\)/,
+    );
+    expect(() => checkBatchParts([patch(1)], 200, [ok(undefined), ok(undefined)])).toThrow(
+      /has 2 parts for 1 request \(expected 1\)/,
+    );
+  });
+
+  it('accepts one part per request, in and outside changesets', () => {
+    expect(() =>
+      checkBatchParts([[patch(1), patch(2)], patch(3)], 200, [ok('1'), ok('2'), ok(undefined)]),
+    ).not.toThrow();
+  });
+
+  it('accepts a failed changeset answered by its one failing part (continue-on-error), not less', () => {
+    const items = [[patch(1), patch(2)], patch(3)];
+    expect(() => checkBatchParts(items, 200, [refused('2'), ok(undefined)])).not.toThrow();
+    expect(() => checkBatchParts(items, 200, [refused('2')])).toThrow(
+      /has 1 part for 3 requests \(expected 2 to 3\)/,
+    );
+  });
+
+  it('leaves a refused batch (400: only the failure) to the caller', () => {
+    expect(() => checkBatchParts([[patch(1), patch(2)]], 400, [refused('2')])).not.toThrow();
+    expect(() => checkBatchParts([[patch(1), patch(2)]], 400, [])).not.toThrow();
   });
 });

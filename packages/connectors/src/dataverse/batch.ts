@@ -75,7 +75,8 @@ export interface SendBatchOptions {
 
 /**
  * `POST $batch`: the parts of the answer (200, or 400 naming the failed part). An answer that is
- * not multipart (the batch itself was refused) is thrown as the error it carries.
+ * not multipart (the batch itself was refused) is thrown as the error it carries; a 2xx answer
+ * without a part for every request is a `schema_mismatch` (`checkBatchParts`).
  */
 export async function sendBatch(
   api: DataverseApi,
@@ -105,7 +106,38 @@ export async function sendBatch(
       shownUrl: api.url('$batch'),
     });
   }
-  return { status: response.status, parts: parseBatchResponse(contentType, bodyText) };
+  const parts = parseBatchResponse(contentType, bodyText);
+  checkBatchParts(items, response.status, parts);
+  return { status: response.status, parts };
+}
+
+/**
+ * A successful (2xx) `$batch` answer must account for every request: one part per operation, or,
+ * for a changeset that failed (`odata.continue-on-error`), the one part of its failing operation.
+ * An answer with fewer (or more) parts would otherwise read as "every operation done" for the
+ * operations it leaves out. Refused batches (400) hold only the failure and are left to the caller.
+ */
+export function checkBatchParts(
+  items: readonly (BatchOperation | readonly BatchOperation[])[],
+  status: number,
+  parts: readonly BatchPartResponse[],
+): void {
+  if (status >= 300) return;
+  const operations = items.reduce((sum, item) => sum + (Array.isArray(item) ? item.length : 1), 0);
+  const failed = parts.some((part) => part.status >= 400);
+  // Without a failed part every operation has its part; a failed changeset answers with one part.
+  const least = failed ? items.length : operations;
+  if (parts.length >= least && parts.length <= operations) return;
+  const expected = least === operations ? `${operations}` : `${least} to ${operations}`;
+  throw new ConnectorError(
+    'schema_mismatch',
+    `The $batch answer (HTTP ${status}) has ${parts.length} ${parts.length === 1 ? 'part' : 'parts'} for ${operations} ${operations === 1 ? 'request' : 'requests'} (expected ${expected}): the requests without a part cannot be counted as done.`,
+    {
+      upstream: { status },
+      remedy:
+        'Nothing is marked written: the records fail and can be replayed. If it happens again, report the $batch answer to the service (or fix the simulator that sent it).',
+    },
+  );
 }
 
 /** The `ConnectorError` of a failed part. */

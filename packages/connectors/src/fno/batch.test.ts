@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatChangesetBatch, parseBatchResponse } from './batch';
+import { type BatchOperation, formatChangesetBatch, parseBatchResponse, readChangeset } from './batch';
 
 describe('F&O $batch', () => {
   it('writes one changeset with Content-IDs, absolute URLs and JSON bodies (CRLF)', () => {
@@ -120,5 +120,78 @@ describe('F&O $batch', () => {
       ['2', 201, '{"InventoryLotId":"000221"}'],
     ]);
     expect(() => parseBatchResponse('{}', 'application/json')).toThrow(/not multipart/);
+  });
+});
+
+describe('readChangeset', () => {
+  const root = 'https://contoso.operations.dynamics.com/data/';
+  const line = (item: string): BatchOperation => ({
+    method: 'POST',
+    path: 'SalesOrderLines',
+    body: { dataAreaId: 'usmf', SalesOrderNumber: 'X1', ItemNumber: item },
+  });
+  const created = (contentId: string) => ({
+    contentId,
+    status: 201,
+    headers: {},
+    body: `{"InventoryLotId":"00022${contentId}"}`,
+  });
+
+  it('refuses a 200 without any part (an empty multipart answer), naming both counts', () => {
+    const parts = parseBatchResponse('--batchresponse_1--\r\n', 'multipart/mixed; boundary=batchresponse_1');
+    expect(parts).toEqual([]);
+    expect(() => readChangeset(root, [line('A'), line('B')], parts)).toThrow(
+      expect.objectContaining({
+        code: 'schema_mismatch',
+        message: expect.stringMatching(/has 0 parts for 2 operations \(expected 2, none failed\)/),
+      }),
+    );
+  });
+
+  it('refuses fewer and more parts than operations when none failed', () => {
+    expect(() => readChangeset(root, [line('A'), line('B')], [created('1')])).toThrow(
+      /has 1 part for 2 operations/,
+    );
+    expect(() => readChangeset(root, [line('A')], [created('1'), created('2')])).toThrow(
+      /has 2 parts for 1 operation/,
+    );
+  });
+
+  it('returns every part in order when each operation has its 2xx part', () => {
+    const parts = [created('1'), created('2')];
+    expect(readChangeset(root, [line('A'), line('B')], parts)).toEqual({ ok: true, parts });
+  });
+
+  it('names the failed operation by its Content-ID, with the error F&O sent', () => {
+    const result = readChangeset(
+      root,
+      [line('A'), line('B')],
+      [
+        {
+          contentId: '2',
+          status: 500,
+          headers: {},
+          body: JSON.stringify({
+            error: {
+              code: '',
+              message: 'An error has occurred.',
+              innererror: {
+                message:
+                  "Write failed for table row of type 'SalesOrderLineV2Entity'. Infolog: Warning: The value 'B' in field 'Item number' is not found in the related table 'Items'.",
+                type: 'Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException',
+              },
+            },
+          }),
+        },
+      ],
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      index: 1,
+      error: {
+        code: 'validation_failed',
+        upstream: { status: 500, infolog: [expect.objectContaining({ level: 'Warning' })] },
+      },
+    });
   });
 });

@@ -169,13 +169,30 @@ export async function sendChangeset(
     priority: 'live',
   });
   const text = typeof response.body === 'string' ? response.body : '';
-  const parts = parseBatchResponse(text, response.headers['content-type']);
+  return readChangeset(api.dataRoot, operations, parseBatchResponse(text, response.headers['content-type']));
+}
+
+/**
+ * The outcome of a one-changeset batch from the parts of its answer: every operation answered 2xx,
+ * in order (exactly one part each), or the failing part as a `ConnectorError`. An answer with no
+ * failed part and not exactly one part per operation is a `schema_mismatch` naming both counts:
+ * operations without a part must not read as done.
+ */
+export function readChangeset(
+  dataRoot: string,
+  operations: readonly BatchOperation[],
+  parts: BatchPartResult[],
+): ChangesetResult {
   const failed = parts.find((part) => part.status >= 300);
   if (!failed && parts.length === operations.length) return { ok: true, parts };
   if (!failed) {
     throw new ConnectorError(
       'schema_mismatch',
-      `The $batch answer has ${parts.length} parts for ${operations.length} operations.`,
+      `The $batch answer has ${parts.length} ${parts.length === 1 ? 'part' : 'parts'} for ${operations.length} ${operations.length === 1 ? 'operation' : 'operations'} (expected ${operations.length}, none failed): the changeset cannot be counted as done.`,
+      {
+        remedy:
+          'Nothing is marked written: the record fails and can be replayed (the order is looked up by its customer reference first). If it happens again, report the $batch answer to F&O support (or fix the simulator that sent it).',
+      },
     );
   }
   const index =
@@ -188,7 +205,7 @@ export async function sendChangeset(
     headers: failed.headers,
     bodyText: failed.body,
     method: operation?.method ?? 'POST',
-    shownUrl: `${api.dataRoot}${operation?.path ?? '$batch'} (in $batch)`,
+    shownUrl: `${dataRoot}${operation?.path ?? '$batch'} (in $batch)`,
   });
   return { ok: false, index, error };
 }
