@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createRecordsRepository, schema } from '@mlc/db';
+import { type AddressInfo, createServer } from 'node:net';
+import { createRecordsRepository, eq, schema } from '@mlc/db';
 import { dbTest } from '@mlc/db/testing';
 import { TRPCError } from '@trpc/server';
 import { describe, expect } from 'vitest';
@@ -107,4 +108,77 @@ describe('workspace isolation', () => {
       await portal.close();
     }
   });
+});
+
+describe('the ping stays inside Microsoft’s clouds', () => {
+  dbTest(
+    'hosts outside the allowed clouds are refused with a clear message, and no request leaves',
+    async ({ database }) => {
+      const portal = startTestPortal(database);
+      // A listener standing for any host a connection should never reach; it counts connections.
+      let connections = 0;
+      const listener = createServer((socket) => {
+        connections += 1;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const port = (listener.address() as AddressInfo).port;
+      try {
+        const owner = await signUp(portal);
+        const asOwner = callerFor(portal, owner);
+        const outside = [
+          `https://127.0.0.1:${port}`,
+          `https://localhost:${port}`,
+          'https://contoso.crm.dynamics.com.evil.example',
+          'https://metadata.internal',
+        ];
+        for (const salesUrl of outside) {
+          const refused = await asOwner.connections.create({ ...contoso, salesUrl }).then(
+            () => undefined,
+            (e: unknown) => e as TRPCError,
+          );
+          expect(refused?.code, salesUrl).toBe('BAD_REQUEST');
+          expect(refused?.message, salesUrl).toMatch(
+            /^Refused .+: .+\. Use the environment URL exactly as Microsoft shows it/,
+          );
+        }
+        const authority = await asOwner.connections
+          .create({ ...contoso, authorityHost: `https://127.0.0.1:${port}` })
+          .then(
+            () => undefined,
+            (e: unknown) => e as TRPCError,
+          );
+        expect(authority?.message).toMatch(
+          /^Refused https:\/\/127\.0\.0\.1:\d+: IP addresses are not accepted/,
+        );
+
+        // A row changed behind the API's back (or written before a guard change): the ping
+        // checks every host again and refuses before connecting.
+        const { id } = await asOwner.connections.create(contoso);
+        await portal.services.db.db
+          .update(schema.connections)
+          .set({
+            authorityHost: `https://127.0.0.1:${port}`,
+            salesUrl: `https://127.0.0.1:${port}`,
+            fnoUrl: `https://localhost:${port}`,
+          })
+          .where(eq(schema.connections.id, id));
+        const ping = await asOwner.connections.ping({ id });
+        expect(ping.ok).toBe(false);
+        const failed = ping.checks.filter((check) => !check.ok);
+        expect(failed.length).toBeGreaterThan(0);
+        for (const check of failed) expect(check.detail.length, check.name).toBeGreaterThan(20);
+        const tokens = ping.checks.filter((check) => check.system === 'entra');
+        expect(tokens.map((check) => check.detail)).toEqual([
+          expect.stringMatching(/^Refused https:\/\/127\.0\.0\.1:\d+: IP addresses are not accepted/),
+          expect.stringMatching(/^Refused https:\/\/127\.0\.0\.1:\d+: IP addresses are not accepted/),
+        ]);
+        expect(connections).toBe(0);
+      } finally {
+        listener.close();
+        await portal.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -7,6 +7,7 @@ import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { z } from 'zod';
+import { findNul, nulMessage } from './unstorable';
 
 /**
  * Sign-in for the portal: better-auth, email + password, on our PostgreSQL through its Drizzle
@@ -94,6 +95,8 @@ export function createAuth(options: CreateAuthOptions) {
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        const nul = findNul(ctx.body, 'body');
+        if (nul) throw new APIError('BAD_REQUEST', { message: nulMessage(nul), code: 'NUL_CHARACTER' });
         if (ctx.path !== '/sign-up/email') return;
         const parsed = organisationNameSchema.safeParse(
           (ctx.body as { organisationName?: unknown })?.organisationName,

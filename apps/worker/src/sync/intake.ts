@@ -41,11 +41,30 @@ function parseIntakeBody<T>(body: string, parse: (json: unknown) => T): T {
   }
 }
 
+/**
+ * Fields that become the dedup key or stored headers must be storable: PostgreSQL refuses U+0000
+ * in `text` and `jsonb`, so such a message is refused here (400) instead of failing the insert.
+ */
+function refuseNul(what: string, fields: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(fields)) {
+    if (value?.includes('\u0000')) {
+      throw new IntakeError(
+        400,
+        `${what}: ${name} contains a NUL character (U+0000); the message was not stored.`,
+      );
+    }
+  }
+}
+
 export async function receiveDataverseWebhook(
   deps: { db: DbClient; jobs: JobQueue },
   input: { connectionId: string; headers: Record<string, string>; body: string },
 ): Promise<WebhookReceipt> {
   const event = parseIntakeBody(input.body, (json) => parseRemoteExecutionContext(json, input.headers));
+  refuseNul('The Dataverse webhook body', {
+    MessageName: event.messageName,
+    PrimaryEntityName: event.primaryEntityName,
+  });
   const identity = event.operationId ?? event.requestId ?? event.correlationId;
   const dedupKey =
     `${event.messageName}:${event.primaryEntityName}:${event.primaryEntityId}:${identity}`.toLowerCase();
@@ -88,6 +107,10 @@ export async function receiveFnoBusinessEvent(
   if (event.kind === 'sample') {
     return { inboxEventId: null, duplicate: false, summary: `test message for ${event.businessEventId}` };
   }
+  refuseNul('The F&O business event', {
+    BusinessEventId: event.businessEventId,
+    BusinessEventLegalEntity: event.legalEntity,
+  });
   const dedupKey = `${event.legalEntity ?? '-'}:${event.controlNumber}`;
   const inbox = createInboxRepository(deps.db.db);
   const stored = await inbox.receive({

@@ -56,6 +56,13 @@ export const flowEntities: Record<Flow, readonly string[]> = {
   customers: ['customer'],
 };
 
+/** A date filter PostgreSQL can compare with (years 1 to 9999; JavaScript dates go further). */
+const dateFilter = (label: string) =>
+  z.coerce
+    .date({ error: `${label} is not a date` })
+    .min(new Date('0001-01-01T00:00:00.000Z'), `${label} must be in year 1 or later`)
+    .max(new Date('9999-12-31T23:59:59.999Z'), `${label} must be in year 9999 or earlier`);
+
 export const recordsListSchema = z.object({
   connectionId: idSchema,
   search: z.string().trim().max(200).optional(),
@@ -63,8 +70,8 @@ export const recordsListSchema = z.object({
   direction: z.enum(['sales_to_fno', 'fno_to_sales']).optional(),
   status: z.enum(['pending', 'running', 'synced', 'failed', 'skipped']).optional(),
   legalEntity: dataAreaIdSchema.optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: dateFilter('from').optional(),
+  to: dateFilter('to').optional(),
   cursor: z.string().max(500).nullish(),
   limit: z.number().int().min(1).max(100).default(50),
 });

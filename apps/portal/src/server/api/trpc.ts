@@ -8,6 +8,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError, z } from 'zod';
 import { correlationIdFrom } from '../correlation';
 import type { PortalServices } from '../services';
+import { findNul, nulMessage } from '../unstorable';
 
 export interface CreateContextOptions {
   headers: Headers;
@@ -50,6 +51,16 @@ export function createTRPCContext(options: CreateContextOptions) {
 
 export type TRPCContext = ReturnType<typeof createTRPCContext>;
 
+/** Zod issues in words, one per field: `settings.legalEntities.default: expected string`. */
+function describeIssues(error: ZodError): string {
+  const lines = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
+  return `Invalid input: ${lines.join('; ')}${more}.`;
+}
+
 const t = initTRPC.context<TRPCContext>().create({
   // Input validation errors carry their field errors, so forms can show them next to the field.
   // Unexpected errors answer a generic message (the cause is logged with the correlation id):
@@ -61,7 +72,9 @@ const t = initTRPC.context<TRPCContext>().create({
       message:
         error.code === 'INTERNAL_SERVER_ERROR'
           ? 'Something went wrong on our side; the log has the details (see x-correlation-id).'
-          : shape.message,
+          : error.cause instanceof ZodError
+            ? describeIssues(error.cause)
+            : shape.message,
       data: {
         ...data,
         zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
@@ -72,8 +85,15 @@ const t = initTRPC.context<TRPCContext>().create({
 
 export const createTRPCRouter = t.router;
 
-/** A procedure anyone may call. */
-export const publicProcedure = t.procedure;
+/**
+ * A procedure anyone may call. Inputs carrying U+0000 are refused before validation, naming the
+ * field: PostgreSQL cannot store it, and the query would fail with a 500.
+ */
+export const publicProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const nul = findNul(await getRawInput().catch(() => undefined));
+  if (nul) throw new TRPCError({ code: 'BAD_REQUEST', message: nulMessage(nul) });
+  return next();
+});
 
 export interface WorkspaceContext {
   id: string;
@@ -86,7 +106,7 @@ export interface WorkspaceContext {
  * session and the membership. Procedures scope every query by `ctx.workspace.id`; an id of another
  * workspace answers NOT_FOUND (see `scope.ts`).
  */
-export const workspaceProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const workspaceProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const user = await ctx.session();
   if (!user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
   const services = await ctx.getServices();

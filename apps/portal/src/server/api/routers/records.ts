@@ -12,10 +12,16 @@ import { workspaceProcedure } from '../trpc';
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
-/** Keyset cursor: the last row's `updated_at` (as Postgres prints it, microseconds kept) and id. */
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
+/**
+ * Keyset cursor: the last row's `updated_at` as microseconds since the epoch (exact, and nothing
+ * but digits, so no client-made cursor reaches PostgreSQL's date parser) and its id.
+ */
+function encodeCursor(atMicros: string, id: string): string {
+  return Buffer.from(JSON.stringify([atMicros, id]), 'utf8').toString('base64url');
 }
+
+const MICROS = /^\d{1,17}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function decodeCursor(cursor: string): [string, string] {
   try {
@@ -25,8 +31,8 @@ function decodeCursor(cursor: string): [string, string] {
       value.length === 2 &&
       typeof value[0] === 'string' &&
       typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(value[1]) &&
-      !Number.isNaN(Date.parse(value[0].replace(' ', 'T')))
+      MICROS.test(value[0]) &&
+      UUID.test(value[1])
     ) {
       return [value[0], value[1]];
     }
@@ -89,12 +95,17 @@ export const recordsRouter = {
     const page = [...filters];
     if (input.cursor) {
       const [at, id] = decodeCursor(input.cursor);
-      page.push(sql`(${r.updatedAt}, ${r.id}) < (${at}::timestamptz, ${id}::uuid)`);
+      page.push(
+        sql`(${r.updatedAt}, ${r.id}) < (timestamptz 'epoch' + ${at}::bigint * interval '1 microsecond', ${id}::uuid)`,
+      );
     }
     const db = ctx.services.db.db;
     const [rows, counted] = await Promise.all([
       db
-        .select({ record: r, cursorAt: sql<string>`${r.updatedAt}::text` })
+        .select({
+          record: r,
+          cursorAt: sql<string>`(extract(epoch from ${r.updatedAt}) * 1000000)::bigint::text`,
+        })
         .from(r)
         .where(and(...page))
         .orderBy(desc(r.updatedAt), desc(r.id))
