@@ -172,6 +172,24 @@ export function SettingsForm({
                     placeholder="USD"
                   />
                 </div>
+                <div className="form-row">
+                  <Field
+                    label="Sales price list (optional)"
+                    name={`entities.${index}.priceList`}
+                    value={entity.priceList}
+                    onChange={(priceList) => setEntity(index, { priceList })}
+                    error={errors[`entities.${index}.priceList`]}
+                    placeholder="Standard Price List (USD)"
+                  />
+                  <Field
+                    label="Price group for trade agreements (optional)"
+                    name={`entities.${index}.priceGroup`}
+                    value={entity.priceGroup}
+                    onChange={(priceGroup) => setEntity(index, { priceGroup })}
+                    error={errors[`entities.${index}.priceGroup`]}
+                    placeholder="none: base sales prices"
+                  />
+                </div>
                 {!isDefault ? (
                   <button
                     type="button"
@@ -193,7 +211,13 @@ export function SettingsForm({
             update({
               entities: [
                 ...value.entities,
-                { dataAreaId: '', customerGroupId: value.defaultCustomerGroup, currencyCode: '' },
+                {
+                  dataAreaId: '',
+                  customerGroupId: value.defaultCustomerGroup,
+                  currencyCode: '',
+                  priceList: '',
+                  priceGroup: '',
+                },
               ],
             })
           }

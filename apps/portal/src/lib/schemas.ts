@@ -91,6 +91,10 @@ export const legalEntityFormSchema = z.object({
   currencyCode: trimmed
     .regex(/^[A-Za-z]{3}$/, 'A three-letter currency code, e.g. USD.')
     .transform((value) => value.toUpperCase()),
+  /** The Sales price list that receives this legal entity's prices; empty: no prices synced. */
+  priceList: trimmed.max(100, 'At most 100 characters.').default(''),
+  /** F&O customer price group whose trade agreements set the list prices; empty: base prices only. */
+  priceGroup: trimmed.max(10, 'At most 10 characters.').default(''),
 });
 
 export const cadencesSchema = z.object({

@@ -33,13 +33,39 @@ describe('the mapping settings form', () => {
     expect(settings.orders).toEqual(stored.orders);
   });
 
+  it('edits the price list and the trade-agreement price group of a legal entity; emptied, they are removed', () => {
+    const form = settingsToForm(stored, 'usmf');
+    expect(form.entities[0]).toMatchObject({ priceList: 'Standard Price List (USD)', priceGroup: '' });
+    const withGroup = formToSettings(
+      { ...form, entities: form.entities.map((e, i) => (i === 0 ? { ...e, priceGroup: ' 20 ' } : e)) },
+      stored,
+    );
+    if (!withGroup.ok) throw new Error(JSON.stringify(withGroup.errors));
+    const usmf = connectionSettingsSchema.parse(withGroup.settings).legalEntities.settings['usmf'];
+    expect(usmf).toMatchObject({ priceList: 'Standard Price List (USD)', priceGroup: '20' });
+
+    const cleared = formToSettings(
+      {
+        ...form,
+        entities: form.entities.map((e, i) => (i === 0 ? { ...e, priceList: '', priceGroup: '' } : e)),
+      },
+      withGroup.settings,
+    );
+    if (!cleared.ok) throw new Error(JSON.stringify(cleared.errors));
+    const after = connectionSettingsSchema.parse(cleared.settings).legalEntities.settings['usmf'];
+    expect(after?.priceList).toBeUndefined();
+    expect(after?.priceGroup).toBeUndefined();
+  });
+
   it('names each wrong field, and a routed legal entity without settings', () => {
     const form = settingsToForm({}, 'usmf');
     const result = formToSettings(
       {
         ...form,
         rules: [{ field: 'Country!', equals: '', dataAreaId: 'demf' }],
-        entities: [{ dataAreaId: 'usmf', customerGroupId: '', currencyCode: 'dollars' }],
+        entities: [
+          { dataAreaId: 'usmf', customerGroupId: '', currencyCode: 'dollars', priceList: '', priceGroup: '' },
+        ],
         cadences: { salesDeltaSeconds: '5', fnoPollSeconds: 'soon' },
       },
       {},

@@ -5,7 +5,13 @@ import type { SettingsInput } from './trpc';
 export interface SettingsFormValue {
   defaultLegalEntity: string;
   rules: Array<{ field: string; equals: string; dataAreaId: string }>;
-  entities: Array<{ dataAreaId: string; customerGroupId: string; currencyCode: string }>;
+  entities: Array<{
+    dataAreaId: string;
+    customerGroupId: string;
+    currencyCode: string;
+    priceList: string;
+    priceGroup: string;
+  }>;
   defaultCustomerGroup: string;
   flows: { orders: boolean; products: boolean; prices: boolean; customers: boolean };
   cadences: { salesDeltaSeconds: string; fnoPollSeconds: string };
@@ -28,9 +34,17 @@ export function settingsToForm(settings: unknown, defaultLegalEntity: string): S
     dataAreaId,
     customerGroupId: str(obj(value)['customerGroupId']),
     currencyCode: str(obj(value)['currencyCode']),
+    priceList: str(obj(value)['priceList']),
+    priceGroup: str(obj(value)['priceGroup']),
   }));
   if (!entities.some((entity) => entity.dataAreaId === def))
-    entities.unshift({ dataAreaId: def, customerGroupId: str(s['defaultCustomerGroup']), currencyCode: '' });
+    entities.unshift({
+      dataAreaId: def,
+      customerGroupId: str(s['defaultCustomerGroup']),
+      currencyCode: '',
+      priceList: '',
+      priceGroup: '',
+    });
   const rules = Array.isArray(le['rules'])
     ? le['rules'].map((rule) => ({
         field: str(obj(rule)['field']),
@@ -88,7 +102,11 @@ export function formToSettings(
         errors[`entities.${index}.${String(issue.path[0])}`] ??= issue.message;
     if (id.success && parsed.success) {
       if (perEntity[id.data]) errors[`entities.${index}.dataAreaId`] = `${id.data} is listed twice.`;
-      perEntity[id.data] = { ...obj(basePer[id.data]), ...parsed.data };
+      const merged: Loose = { ...obj(basePer[id.data]), ...parsed.data };
+      // An emptied optional field is removed, not stored as "".
+      for (const optional of ['priceList', 'priceGroup'] as const)
+        if (parsed.data[optional] === '') delete merged[optional];
+      perEntity[id.data] = merged;
     }
   });
   // Every legal entity an order can be routed to needs its settings (even while its rule has other errors).
