@@ -136,6 +136,15 @@ export function SettingsForm({
           hint="Filled in for each legal entity you add."
           optional
         />
+        <Field
+          label="F&amp;O customer reference field"
+          name="customerReferenceField"
+          value={value.customerReferenceField}
+          onChange={(customerReferenceField) => update({ customerReferenceField })}
+          error={errors['customerReferenceField']}
+          hint="A CustomersV3 text field that receives the CRM id of the customers we create. With customer accounts from F&amp;O's number sequence it is how a customer created just before a lost response or a crash is found again instead of created twice."
+          optional
+        />
         {errors['entities'] ? (
           <p className="field-error" role="alert">
             {errors['entities']}

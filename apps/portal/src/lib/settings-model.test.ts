@@ -57,6 +57,16 @@ describe('the mapping settings form', () => {
     expect(after?.priceGroup).toBeUndefined();
   });
 
+  it('sets the F&O customer reference field, refusing what is not a property name', () => {
+    const form = settingsToForm(stored, 'usmf');
+    expect(form.customerReferenceField).toBe('');
+    const set = formToSettings({ ...form, customerReferenceField: 'MlcCrmReference' }, stored);
+    if (!set.ok) throw new Error(JSON.stringify(set.errors));
+    expect(connectionSettingsSchema.parse(set.settings).customers.referenceField).toBe('MlcCrmReference');
+    const wrong = formToSettings({ ...form, customerReferenceField: 'crm id' }, stored);
+    expect(wrong.ok ? {} : wrong.errors).toHaveProperty('customerReferenceField');
+  });
+
   it('names each wrong field, and a routed legal entity without settings', () => {
     const form = settingsToForm({}, 'usmf');
     const result = formToSettings(

@@ -13,6 +13,8 @@ export interface SettingsFormValue {
     priceGroup: string;
   }>;
   defaultCustomerGroup: string;
+  /** CustomersV3 property that receives the CRM id of customers we create; empty: none. */
+  customerReferenceField: string;
   flows: { orders: boolean; products: boolean; prices: boolean; customers: boolean };
   cadences: { salesDeltaSeconds: string; fnoPollSeconds: string };
 }
@@ -57,6 +59,7 @@ export function settingsToForm(settings: unknown, defaultLegalEntity: string): S
     rules,
     entities,
     defaultCustomerGroup: str(s['defaultCustomerGroup']),
+    customerReferenceField: str(obj(s['customers'])['referenceField']),
     flows: {
       orders: bool(flows['orders'], true),
       products: bool(flows['products'], true),
@@ -125,12 +128,16 @@ export function formToSettings(
   if (!cadences.success)
     for (const issue of cadences.error.issues) errors[`cadences.${String(issue.path[0])}`] ??= issue.message;
   if (form.defaultCustomerGroup.trim().length > 10) errors['defaultCustomerGroup'] = 'At most 10 characters.';
+  const referenceField = form.customerReferenceField.trim();
+  if (referenceField && !/^[A-Z][A-Za-z0-9_]*$/.test(referenceField))
+    errors['customerReferenceField'] = 'A CustomersV3 property name, e.g. MlcCrmReference.';
   if (Object.keys(errors).length > 0 || !def.success || !cadences.success) return { ok: false, errors };
   const settings: Loose = {
     ...baseObj,
     legalEntities: { ...baseLe, default: def.data, rules, settings: perEntity },
     flows: { ...obj(baseObj['flows']), ...form.flows },
     cadences: { ...obj(baseObj['cadences']), ...cadences.data },
+    customers: { ...obj(baseObj['customers']), referenceField: referenceField || null },
   };
   if (form.defaultCustomerGroup.trim()) settings['defaultCustomerGroup'] = form.defaultCustomerGroup.trim();
   else delete settings['defaultCustomerGroup'];
