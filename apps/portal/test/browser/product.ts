@@ -95,6 +95,77 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   }
 }
 
+/** The BUILT portal alone (`next start` on a free port), as a customer's browser reaches it. */
+export interface RunningPortal {
+  baseUrl: string;
+  /** What the portal printed (for the failure message). */
+  output(): string;
+  close(): Promise<void>;
+}
+
+export interface PortalOptions {
+  databaseUrl: string;
+  /** The vault key, shared with a worker; a fresh one when omitted. */
+  encryptionKey?: string;
+  /** The sandbox's state folder (`sandbox.json`): sandbox mode is on only with one. */
+  sandboxStateDir?: string;
+}
+
+/**
+ * Starts the built portal as a child process on a free port and waits for `/api/health`. Enough
+ * for tests that put data in the database themselves (no sandbox, no worker: fast).
+ */
+export async function startPortal(options: PortalOptions): Promise<RunningPortal> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
+  const lines: string[] = [];
+  const child = spawn(
+    process.execPath,
+    [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
+    {
+      cwd: portalDir,
+      env: {
+        PATH: process.env['PATH'],
+        HOME: process.env['HOME'],
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        DATABASE_URL: options.databaseUrl,
+        MLC_ENCRYPTION_KEY: options.encryptionKey ?? randomBytes(32).toString('base64'),
+        BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
+        PUBLIC_URL: baseUrl,
+        ...(options.sandboxStateDir
+          ? { SANDBOX_MODE: 'true', SANDBOX_STATE_DIR: options.sandboxStateDir }
+          : { SANDBOX_MODE: 'false' }),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const keep = (chunk: Buffer) => {
+    lines.push(chunk.toString('utf8'));
+    if (lines.length > 400) lines.splice(0, lines.length - 400);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const output = () => lines.join('').slice(-8000);
+  const close = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitForHealth(`${baseUrl}/api/health`, child, output);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { baseUrl, output, close };
+}
+
 export async function startProduct(databaseUrl: string): Promise<RunningProduct> {
   const logger = quietLogger();
   const stateDir = await mkdtemp(path.join(tmpdir(), 'mlc-browser-'));
@@ -117,47 +188,10 @@ export async function startProduct(databaseUrl: string): Promise<RunningProduct>
     });
     cleanups.push(() => worker.stop());
 
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
-    const lines: string[] = [];
-    const child = spawn(
-      process.execPath,
-      [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
-      {
-        cwd: portalDir,
-        env: {
-          PATH: process.env['PATH'],
-          HOME: process.env['HOME'],
-          NODE_ENV: 'production',
-          NEXT_TELEMETRY_DISABLED: '1',
-          DATABASE_URL: databaseUrl,
-          MLC_ENCRYPTION_KEY: encryptionKey,
-          BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
-          PUBLIC_URL: baseUrl,
-          SANDBOX_MODE: 'true',
-          SANDBOX_STATE_DIR: stateDir,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const keep = (chunk: Buffer) => {
-      lines.push(chunk.toString('utf8'));
-      if (lines.length > 400) lines.splice(0, lines.length - 400);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const output = () => lines.join('').slice(-8000);
-    cleanups.push(async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    });
-    await waitForHealth(`${baseUrl}/api/health`, child, output);
+    const portal = await startPortal({ databaseUrl, encryptionKey, sandboxStateDir: stateDir });
+    cleanups.push(() => portal.close());
+    const baseUrl = portal.baseUrl;
+    const output = portal.output;
 
     const app = sandbox.entra.mainApp();
     const common = {
