@@ -1,4 +1,5 @@
 import {
+  countStream,
   createSalesOrder,
   fetchFnoRecord,
   fnoConnector,
@@ -371,6 +372,33 @@ describe('F&O: full-compare sources', () => {
       const { ctx, config } = world.fno({ readScope: ['usmf'] });
       expect((await readAll('releasedProducts', ctx, config))[0]?.records).toHaveLength(1);
       expect((await readAll('products', ctx, config))[0]?.records).toHaveLength(1);
+    });
+  });
+
+  it('the count of a full read (the initial load total): $count=true with $top=0, same filter', async () => {
+    pact
+      .given('the item is released in usmf', { item: ITEM })
+      .uponReceiving('the count of the released products of usmf')
+      .withRequest({
+        method: 'GET',
+        path: '/data/ReleasedProductsV2',
+        query: {
+          $filter: "dataAreaId eq 'usmf'",
+          $count: 'true',
+          $top: '0',
+          'cross-company': 'true',
+        },
+        headers,
+      })
+      .willRespondWith({
+        status: 200,
+        headers: { 'Content-Type': fnoJson },
+        body: { '@odata.count': integer(2000), value: [] },
+      });
+    await pact.executeTest(async (mock) => {
+      world.front.retarget(mock.url);
+      const { ctx, config } = world.fno({ readScope: ['usmf'] });
+      expect(await countStream(fnoConnector, 'releasedProducts', ctx, config)).toBe(2000);
     });
   });
 

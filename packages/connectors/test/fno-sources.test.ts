@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   type ConnectorContext,
   ConnectorError,
+  countStream,
   ensureCustomer,
   type FnoConfig,
   type FnoFullCompareCheckpoint,
@@ -67,6 +68,8 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
       ctx,
       "ReleasedProductsV2/$count?$filter=dataAreaId%20eq%20'usmf'&cross-company=true",
     );
+    // The source counts what a full read returns (the initial load's total), in one request.
+    expect(await countStream(fnoConnector, 'releasedProducts', ctx, config)).toBe(expected);
     const first = await collect(read('releasedProducts', ctx, config));
     expect(first.pages).toBe(Math.ceil(expected / PAGE));
     expect(first.pages).toBeGreaterThan(1);
