@@ -3,7 +3,7 @@
  * bench's database. Prints `{"ready":…}` on stdout once it runs; SIGTERM stops it cleanly.
  */
 import { createLogger } from '@mlc/logger';
-import { startWorker } from '@mlc/worker';
+import { guardWorkerProcess, startWorker } from '@mlc/worker';
 import { readChildEnv } from './env';
 
 const env = readChildEnv();
@@ -12,6 +12,7 @@ const logger = createLogger({
   level: env.logLevel as 'warn',
   destination: process.stderr,
 });
+guardWorkerProcess(logger);
 const worker = await startWorker({
   databaseUrl: env.databaseUrl,
   logger,

@@ -5,6 +5,7 @@ export { parseEnv, type WorkerEnv } from './env';
 export { createFlowRegistry } from './flows/index';
 export { readHealth, type WorkerHealth } from './health';
 export * from './jobs/index';
+export { guardWorkerProcess, isConnectionLoss } from './process-guard';
 export { createSyncControl, type SyncControl } from './sync/control';
 export { type ConnectionFigures, connectionFigures } from './sync/figures';
 export {

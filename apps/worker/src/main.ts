@@ -1,9 +1,11 @@
 import { createLogger } from '@mlc/logger';
 import { parseEnv } from './env';
+import { guardWorkerProcess } from './process-guard';
 import { startWorker } from './worker';
 
 const env = parseEnv();
 const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
+guardWorkerProcess(logger);
 
 try {
   const worker = await startWorker({

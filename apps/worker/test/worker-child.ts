@@ -6,7 +6,7 @@
  * are about.
  */
 import { createLogger } from '@mlc/logger';
-import { startWorker } from '../src/index';
+import { guardWorkerProcess, startWorker } from '../src/index';
 
 const databaseUrl = process.env['DATABASE_URL'];
 const key = process.env['MLC_ENCRYPTION_KEY'];
@@ -19,6 +19,7 @@ const logger = createLogger({
   level: (process.env['LOG_LEVEL'] as 'info' | 'warn' | undefined) ?? 'warn',
   destination: process.stderr,
 });
+guardWorkerProcess(logger);
 const worker = await startWorker({
   databaseUrl,
   logger,
