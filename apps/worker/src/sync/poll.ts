@@ -819,6 +819,54 @@ async function readBasePrices(
   return out;
 }
 
+/** How long a customer we created from a CRM record belongs to the order run that created it. */
+const JUST_CREATED_MS = 10 * 60_000;
+
+/**
+ * No echo of a customer we just created in F&O from a CRM account or contact: the create raises
+ * F&O's customer-changed event, and the refresh it triggers may read the customer before the
+ * order's run has written its account number back and remembered it. Such a customer (linked in
+ * the key map within the last minutes, not yet a record of this direction) is left to that run;
+ * once remembered, later F&O edits flow to Sales as usual.
+ */
+async function withoutJustCreated<R extends { dataAreaId: string; CustomerAccount: string }>(
+  ctx: PollContext,
+  rows: readonly R[],
+): Promise<R[]> {
+  if (rows.length === 0) return [];
+  const { runtime } = ctx;
+  const key = (row: R) => `${row.dataAreaId.toLowerCase()}/${row.CustomerAccount}`;
+  const known = await hashesOfMany(
+    ctx.records,
+    { connectionId: runtime.connectionId, direction: 'fno_to_sales', entity: 'customer' },
+    rows.map((row) => `${row.dataAreaId}/${row.CustomerAccount}`),
+  );
+  const fresh = rows.filter((row) => !known.has(`${row.dataAreaId}/${row.CustomerAccount}`));
+  if (fresh.length === 0) return [...rows];
+  const links = await runtime.keyMap.linksOf({
+    connectionId: runtime.connectionId,
+    kind: 'customer',
+    keys: fresh.map((row) => ({ dataAreaId: row.dataAreaId, fnoKey: row.CustomerAccount })),
+  });
+  const now = Date.now();
+  const skipped = new Set(
+    fresh
+      .filter((row) => {
+        const link = links.get(key(row));
+        return link !== undefined && now - link.linkedAt.getTime() < JUST_CREATED_MS;
+      })
+      .map(key),
+  );
+  if (skipped.size > 0) {
+    ctx.log.info(
+      { customers: [...skipped] },
+      'customers just created from CRM records: left to their order runs',
+    );
+    ctx.progress.unchanged += skipped.size;
+  }
+  return rows.filter((row) => !skipped.has(key(row)));
+}
+
 async function pollCustomers(ctx: PollContext) {
   const { runtime } = ctx;
   const legalEntities = Object.keys(runtime.settings.legalEntities.settings).sort();
@@ -834,9 +882,10 @@ async function pollCustomers(ctx: PollContext) {
     config,
     stored ?? undefined,
   )) {
-    const rows = (page.records as FnoCustomerRecord[]).flatMap((record) =>
+    const read = (page.records as FnoCustomerRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record.row] : [],
     );
+    const rows = await withoutJustCreated(ctx, read);
     const organizations = rows.filter((row) => row.PartyType !== 'Person');
     const persons = rows.filter((row) => row.PartyType === 'Person');
     const keyOf = (row: (typeof rows)[number]) => ({

@@ -1,4 +1,4 @@
-import { and, eq, or } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { type keyKind, keyMap } from '../schema/index';
 
@@ -111,6 +111,44 @@ export function createKeyMapRepository(db: Database) {
           ),
         );
       return row;
+    },
+
+    /** The CRM records linked to these F&O keys (`<dataAreaId>/<fnoKey>`), with when each link was made. */
+    async linksOf(input: {
+      connectionId: string;
+      kind: KeyKind;
+      keys: readonly { dataAreaId: string; fnoKey: string }[];
+    }): Promise<Map<string, { crmEntity: string; crmId: string; linkedAt: Date }>> {
+      const wanted = [...new Set(input.keys.map((k) => `${k.dataAreaId.toLowerCase()}/${k.fnoKey}`))];
+      const out = new Map<string, { crmEntity: string; crmId: string; linkedAt: Date }>();
+      for (let start = 0; start < wanted.length; start += 5000) {
+        const rows = await db
+          .select({
+            dataAreaId: keyMap.dataAreaId,
+            fnoKey: keyMap.fnoKey,
+            crmEntity: keyMap.crmEntity,
+            crmId: keyMap.crmId,
+            linkedAt: keyMap.createdAt,
+          })
+          .from(keyMap)
+          .where(
+            and(
+              eq(keyMap.connectionId, input.connectionId),
+              eq(keyMap.kind, input.kind),
+              inArray(
+                sql`${keyMap.dataAreaId} || '/' || ${keyMap.fnoKey}`,
+                wanted.slice(start, start + 5000),
+              ),
+            ),
+          );
+        for (const row of rows)
+          out.set(`${row.dataAreaId}/${row.fnoKey}`, {
+            crmEntity: row.crmEntity,
+            crmId: row.crmId,
+            linkedAt: row.linkedAt,
+          });
+      }
+      return out;
     },
   };
 }
