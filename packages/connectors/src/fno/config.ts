@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type BudgetOptions, BudgetRegistry } from '../http/budget';
 import type { HttpClient } from '../http/client';
 import { type ConnectionHttpOptions, createConnectionHttpClient } from '../http/connection-client';
 
@@ -157,7 +158,22 @@ export function readScopeOf(config: FnoConfig): 'cross-company' | string[] {
 
 export type FnoHttpOptions = ConnectionHttpOptions;
 
-/** The HTTP client for one F&O connection (see `createConnectionHttpClient`). */
+/**
+ * The budget of an F&O host: 8 requests in flight at most, 5,000 per 300 s, and a slow start like
+ * Dataverse's: one request in flight at first and again after every 429, doubling after 32 answers
+ * in a row without one. F&O's priority-based throttling answers 429 with a `Retry-After`; requests
+ * that were already on their way when it was sent would reach it before the wait is over.
+ */
+export const fnoBudgetOptions: BudgetOptions = {
+  maxConcurrency: 8,
+  rate: { requests: 5000, windowMs: 300_000 },
+  slowStart: { initial: 1, increaseAfter: 32 },
+};
+
+/** The HTTP client for one F&O connection (see `createConnectionHttpClient`); its own budget registry unless one is shared. */
 export function createFnoHttpClient(config: FnoConfig, options: FnoHttpOptions): HttpClient {
-  return createConnectionHttpClient(config, options);
+  return createConnectionHttpClient(config, {
+    ...options,
+    budgets: options.budgets ?? new BudgetRegistry({ defaults: fnoBudgetOptions }, options.clock),
+  });
 }
