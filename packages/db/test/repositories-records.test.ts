@@ -50,6 +50,25 @@ describe('records repository', () => {
     },
   );
 
+  dbTest(
+    'holdForResume: a change while paused makes a synced or failed record pending again, never a running one',
+    async ({ database: { db } }) => {
+      const connectionId = await seedConnection(db);
+      const records = createRecordsRepository(db);
+      const { holdForResume } = records;
+      const fresh = await holdForResume(order(connectionId, 'ORD-NEW'));
+      expect(fresh.status).toBe('pending');
+      const synced = await records.upsertPending(order(connectionId));
+      await records.markSynced(synced.id, { targetDataAreaId: 'usmf', targetKey: 'SO-1', contentHash: 'h1' });
+      const held = await holdForResume(order(connectionId));
+      expect(held).toMatchObject({ id: synced.id, status: 'pending', targetKey: 'SO-1' });
+      await records.markFailed(synced.id, { code: 'x', message: 'failed' });
+      expect((await holdForResume(order(connectionId))).status).toBe('pending');
+      await records.start(synced.id);
+      expect((await holdForResume(order(connectionId))).status).toBe('running');
+    },
+  );
+
   dbTest('10 concurrent upsertPending calls from several processes give one record', async ({ database }) => {
     const connectionId = await seedConnection(database.db);
     const results = await withWorkers(database.url, 3, (dbs) =>

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import {
@@ -81,7 +81,7 @@ export function createRecordsRepository(db: Database) {
     return row;
   };
 
-  return {
+  const repository = {
     /**
      * The record of a business object: created pending, or the one that already exists for that
      * natural key (whatever its status). Concurrent calls all get the same row: `ON CONFLICT DO
@@ -120,6 +120,22 @@ export function createRecordsRepository(db: Database) {
         return filled ?? existing;
       }
       return existing;
+    },
+
+    /**
+     * A change that arrived while its connection is paused: the record (created when new) waits as
+     * `pending`, so resume runs it again from the current state of the source, also when it was
+     * synced, skipped or failed before. A record being run right now is left as it is.
+     */
+    async holdForResume(input: NaturalKey & { sourceId?: string | undefined }): Promise<SyncRecord> {
+      const record = await repository.upsertPending(input);
+      if (record.status === 'pending' || record.status === 'running') return record;
+      const [held] = await db
+        .update(syncRecords)
+        .set({ status: 'pending', updatedAt: sql`now()` })
+        .where(and(byId(record.id), ne(syncRecords.status, 'running')))
+        .returning();
+      return held ?? record;
     },
 
     /** A run begins: status `running`, one more attempt. `undefined` for an unknown id. */
@@ -384,6 +400,7 @@ export function createRecordsRepository(db: Database) {
         .orderBy(asc(recordEvents.seq));
     },
   };
+  return repository;
 }
 
 export type RecordsRepository = ReturnType<typeof createRecordsRepository>;
