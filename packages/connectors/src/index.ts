@@ -118,6 +118,7 @@ export {
   type BusinessEventSample,
   parseBusinessEvent,
 } from './fno/business-event';
+export { type CustomerNameQuery, findCustomersByName } from './fno/customer-search';
 export {
   type CreatedSalesOrder,
   type CreateSalesOrderRecord,

@@ -7,6 +7,7 @@ import {
   type CreateSalesOrderRecord,
   createSalesOrder,
   ensureCustomer,
+  findCustomersByName,
   fnoConnector,
   type HttpClient,
   writeStream,
@@ -175,6 +176,40 @@ describe('F&O customers sink', () => {
         personLastName: 'Weiß',
       }),
     ).toEqual({ ...created, outcome: 'found_by_customer_account' });
+  });
+
+  it('finds the customers of a legal entity by exact organisation or person name (after an interrupted create)', async () => {
+    const { ctx, config } = sb.context();
+    const organizationName = `Name Search Traders ${Date.now()}`;
+    const first = await ensureCustomer(ctx, config, {
+      legalEntity: 'demf',
+      partyType: 'Organization',
+      organizationName,
+    });
+    const second = await ensureCustomer(ctx, config, {
+      legalEntity: 'demf',
+      partyType: 'Organization',
+      organizationName,
+    });
+    expect(second.customerAccount).not.toBe(first.customerAccount);
+    expect(
+      (
+        await findCustomersByName(ctx, config, 'demf', { partyType: 'Organization', organizationName })
+      ).sort(),
+    ).toEqual([first.customerAccount, second.customerAccount].sort());
+    expect(
+      await findCustomersByName(ctx, config, 'usmf', { partyType: 'Organization', organizationName }),
+    ).toEqual([]);
+    const lastName = `O'Namesearch ${Date.now()}`;
+    const person = await ensureCustomer(ctx, config, {
+      legalEntity: 'demf',
+      partyType: 'Person',
+      personFirstName: 'Ilse',
+      personLastName: lastName,
+    });
+    expect(
+      await findCustomersByName(ctx, config, 'demf', { partyType: 'Person', firstName: 'Ilse', lastName }),
+    ).toEqual([person.customerAccount]);
   });
 
   it('a lost response to a customer create: found by its account number (manual), else reported, never sent twice', async () => {
