@@ -12,7 +12,9 @@ import {
 } from '@mlc/connectors';
 import {
   type ConnectionSettings,
+  type CursorsRepository,
   connectionSettingsSchema,
+  createCursorsRepository,
   createKeyMapRepository,
   createSecretsRepository,
   type DbClient,
@@ -39,6 +41,8 @@ export interface ConnectionRuntime {
   sales: { config: DataverseConfig; ctx: ConnectorContext };
   fno: { config: FnoConfig; ctx: ConnectorContext };
   keyMap: KeyMapRepository;
+  /** Durable per-connection positions and markers (read checkpoints, progress, create intents). */
+  cursors: CursorsRepository;
   /**
    * The Dataverse systemuser id of our application user (WhoAmI), once known: a webhook whose
    * initiating user is ours is our own write coming back (an echo) and triggers nothing.
@@ -127,6 +131,7 @@ export async function loadConnectionRuntime(
     },
     fno: { config: fnoConfig, ctx: context(createFnoHttpClient(fnoConfig, { logger }), 'fno') },
     keyMap: createKeyMapRepository(deps.db.db),
+    cursors: createCursorsRepository(deps.db.db),
     async close() {
       await Promise.allSettled(clients.map((client) => client.close()));
     },
