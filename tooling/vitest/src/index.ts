@@ -5,6 +5,8 @@ export interface PackageTestOptions {
   integrationGlobalSetup?: string[];
   /** Per-test timeout for integration tests, default 30 s. */
   integrationTimeoutMs?: number;
+  /** Run the integration test files one at a time (each starts whole products: workers, sandbox). */
+  serialIntegration?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export function definePackageTestConfig(options: PackageTestOptions = {}): ViteU
             exclude: ['**/node_modules/**'],
             globalSetup: options.integrationGlobalSetup ?? [],
             testTimeout: options.integrationTimeoutMs ?? 30_000,
+            ...(options.serialIntegration ? { fileParallelism: false } : {}),
             hookTimeout: 120_000,
           },
         },
