@@ -28,6 +28,11 @@ export function createDbClient(url: string, options: CreateDbClientOptions = {})
   // An idle client that loses its server (restart, failover) must not crash the process;
   // the next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // A checked-out client (a run's lock session, a transaction) that loses its server emits 'error'
+  // on itself; without a listener that ends the process. Its pending query rejects anyway.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = drizzle({ client: pool, schema });
   return {
     db,

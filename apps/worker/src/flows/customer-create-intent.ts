@@ -13,8 +13,21 @@ import type { SyncRuntime } from './runtime';
  * when there is exactly one.
  */
 
-const intentSchema = z.object({ at: z.string(), name: z.string() });
-const streamOf = (dataAreaId: string, crmId: string) => `customer-create/${dataAreaId}/${crmId}`;
+const intentSchema = z.object({
+  at: z.string(),
+  name: z.string(),
+  account: z.string().nullable().default(null),
+});
+const PREFIX = 'customer-create/';
+const streamOf = (dataAreaId: string, crmId: string) => `${PREFIX}${dataAreaId}/${crmId}`;
+
+/** A customer create begun and not yet linked: its legal entity, name and account when known up front. */
+export interface OpenCreate {
+  dataAreaId: string;
+  crmId: string;
+  name: string;
+  account: string | null;
+}
 
 /** Whether a create could not be found again by account number or reference field. */
 export function createIsUnfindable(
@@ -87,17 +100,48 @@ export async function recoverInterruptedCreate(
   return unlinked[0];
 }
 
-/** Stores the intent to create this customer (before the request is sent). */
+/**
+ * Stores the intent to create this customer (before any request that may create it is sent). The
+ * F&O → Sales customer refresh leaves a customer of an open create alone: it is the order run's.
+ */
 export async function noteCreateIntent(
   runtime: SyncRuntime,
   dataAreaId: string,
   crmId: string,
   record: EnsureCustomerRecord,
 ): Promise<void> {
+  const manual = runtime.fno.config.legalEntitySettings[dataAreaId]?.customerAccounts === 'manual';
   await runtime.cursors.save(runtime.connectionId, 'fno', streamOf(dataAreaId, crmId), {
     at: new Date().toISOString(),
     name: nameOf(record),
+    account: manual && record.accountNumber ? record.accountNumber : null,
   });
+}
+
+/** Whether a create of this customer was begun by an earlier run (and is not linked yet). */
+export async function hasCreateIntent(
+  runtime: SyncRuntime,
+  dataAreaId: string,
+  crmId: string,
+): Promise<boolean> {
+  return (
+    (await runtime.cursors.get(runtime.connectionId, 'fno', streamOf(dataAreaId, crmId), intentSchema)) !==
+    undefined
+  );
+}
+
+/** The creates begun and not linked yet, for the customers refresh. */
+export async function openCreates(
+  runtime: Pick<SyncRuntime, 'connectionId' | 'cursors'>,
+): Promise<OpenCreate[]> {
+  const stored = await runtime.cursors.list(runtime.connectionId, 'fno', PREFIX);
+  const out: OpenCreate[] = [];
+  for (const [stream, value] of stored) {
+    const parsed = intentSchema.safeParse(value);
+    const [dataAreaId = '', crmId = ''] = stream.slice(PREFIX.length).split('/');
+    if (parsed.success) out.push({ dataAreaId, crmId, name: parsed.data.name, account: parsed.data.account });
+  }
+  return out;
 }
 
 /** The customer is linked: the intent is done. */

@@ -35,6 +35,7 @@ import {
 } from '@mlc/mappings';
 import { z } from 'zod';
 import { FlowError } from '../engine/errors';
+import { openCreates } from '../flows/customer-create-intent';
 import type { SyncRuntime } from '../flows/index';
 
 /**
@@ -829,10 +830,15 @@ const JUST_CREATED_MS = 10 * 60_000;
  * the key map within the last minutes, not yet a record of this direction) is left to that run;
  * once remembered, later F&O edits flow to Sales as usual.
  */
-async function withoutJustCreated<R extends { dataAreaId: string; CustomerAccount: string }>(
-  ctx: PollContext,
-  rows: readonly R[],
-): Promise<R[]> {
+async function withoutJustCreated<
+  R extends {
+    dataAreaId: string;
+    CustomerAccount: string;
+    OrganizationName?: string | null;
+    PersonFirstName?: string | null;
+    PersonLastName?: string | null;
+  },
+>(ctx: PollContext, rows: readonly R[]): Promise<R[]> {
   if (rows.length === 0) return [];
   const { runtime } = ctx;
   const key = (row: R) => `${row.dataAreaId.toLowerCase()}/${row.CustomerAccount}`;
@@ -848,12 +854,23 @@ async function withoutJustCreated<R extends { dataAreaId: string; CustomerAccoun
     kind: 'customer',
     keys: fresh.map((row) => ({ dataAreaId: row.dataAreaId, fnoKey: row.CustomerAccount })),
   });
+  // Creates begun by an order run and not linked yet (the run may even have died after F&O
+  // created the customer): matched by the account when it was known up front, else by name.
+  const open = await openCreates(runtime);
+  const nameOf = (row: R) =>
+    (row.OrganizationName || [row.PersonFirstName, row.PersonLastName].filter(Boolean).join(' ')).trim();
+  const begun = (row: R) =>
+    open.some(
+      (create) =>
+        create.dataAreaId === row.dataAreaId.toLowerCase() &&
+        (create.account ? create.account === row.CustomerAccount : create.name === nameOf(row)),
+    );
   const now = Date.now();
   const skipped = new Set(
     fresh
       .filter((row) => {
         const link = links.get(key(row));
-        return link !== undefined && now - link.linkedAt.getTime() < JUST_CREATED_MS;
+        return (link !== undefined && now - link.linkedAt.getTime() < JUST_CREATED_MS) || begun(row);
       })
       .map(key),
   );

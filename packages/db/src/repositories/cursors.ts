@@ -70,6 +70,21 @@ export function createCursorsRepository(db: Database) {
         });
     },
 
+    /** Every stored cursor of a system whose stream starts with `prefix`, unparsed (stream → value). */
+    async list(connectionId: string, system: SystemName, prefix: string): Promise<Map<string, unknown>> {
+      const rows = await db
+        .select({ stream: syncCursors.stream, cursor: syncCursors.cursor })
+        .from(syncCursors)
+        .where(
+          and(
+            eq(syncCursors.connectionId, connectionId),
+            eq(syncCursors.system, system),
+            sql`starts_with(${syncCursors.stream}, ${prefix})`,
+          ),
+        );
+      return new Map(rows.map((row) => [row.stream, row.cursor]));
+    },
+
     /** Forgets the cursors of a system whose stream starts with `prefix` (the next read starts over). */
     async forget(connectionId: string, system: SystemName, prefix: string): Promise<number> {
       const rows = await db
