@@ -134,6 +134,8 @@ export interface ChildWorker {
   log(): string;
   /** Peak and last RSS (bytes) seen by the sampler since the last `resetPeak()`. */
   rss(): { peak: number; last: number; samples: number };
+  /** CPU seconds (user + system) the process has used so far (`/proc/<pid>/stat`). */
+  cpuSeconds(): number;
   resetPeak(): void;
 }
 
@@ -159,6 +161,8 @@ export interface BenchHarness {
   fno<T = Row>(method: string, target: string, json?: unknown): Promise<{ status: number; body: T }>;
   control<T = Row>(service: 'dataverse' | 'fno', method: string, target: string, json?: unknown): Promise<T>;
   startWorkers(count: number, options?: { concurrency?: number }): Promise<ChildWorker[]>;
+  /** The worker processes running now. */
+  workers(): ChildWorker[];
   stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
@@ -340,6 +344,7 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
       pid,
       log: () => lines.join('\n'),
       rss: () => ({ peak, last, samples }),
+      cpuSeconds: () => cpuSecondsOf(pid),
       resetPeak: () => {
         peak = last;
       },
@@ -369,6 +374,7 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
       for (let i = 0; i < count; i += 1) started.push(await startChild(opts.concurrency ?? 8));
       return started;
     },
+    workers: () => children.map(({ worker }) => worker),
     async stopWorkers() {
       await Promise.all(children.map(({ worker }) => worker.stop()));
       children.length = 0;
@@ -385,6 +391,26 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
     },
   };
   return harness;
+}
+
+/** CPU seconds (user + system) a process has used (Linux `/proc/<pid>/stat`, 100 ticks a second). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total CPU ticks of the whole machine so far (`/proc/stat`), every process of every user. */
+export function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { busy: total - idle, total };
 }
 
 /** Resident set size of a process (Linux `/proc/<pid>/statm`), bytes. */

@@ -367,8 +367,7 @@ describe('F&O → Sales', () => {
             'GET',
             `productpricelevels?$select=amount,_uomid_value,createdon&$filter=_productid_value eq ${productId} and _pricelevelid_value eq ${String(usdList)}`,
           )
-        )// (The seed's own price-list items, in other units, are not ours.)
-        .body.value
+        ).body.value // (The seed's own price-list items, in other units, are not ours.)
           .filter(
             (row) =>
               row['_uomid_value@OData.Community.Display.V1.FormattedValue'] ===

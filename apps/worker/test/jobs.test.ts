@@ -33,44 +33,61 @@ const orderRecord = (connectionId: string, sourceId: string) => ({
 
 describe('job queue', () => {
   dbTest(
-    'sync.record jobs run in parallel, also for one record: the run holds the record lock, not the queue',
+    'triggers of one record coalesce while its job waits; a running job does not hold back the next one; other records run in parallel',
     async ({ database }) => {
       const boss = await startBoss(database.url);
       try {
         const queue = await createJobQueue(boss, quiet());
         const connectionId = randomUUID();
-        const active = new Map<string, number>();
-        let maxSameRecord = 0;
-        let maxOverall = 0;
-        let done = 0;
+        const runs: string[] = [];
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let active = 0;
+        let maxActive = 0;
         await queue.register(
           {
             'sync.record': async (payload) => {
-              active.set(payload.sourceId, (active.get(payload.sourceId) ?? 0) + 1);
-              maxSameRecord = Math.max(maxSameRecord, active.get(payload.sourceId) ?? 0);
-              maxOverall = Math.max(
-                maxOverall,
-                [...active.values()].reduce((a, b) => a + b, 0),
-              );
-              await new Promise((resolve) => setTimeout(resolve, 300));
-              active.set(payload.sourceId, (active.get(payload.sourceId) ?? 1) - 1);
-              done += 1;
+              active += 1;
+              maxActive = Math.max(maxActive, active);
+              runs.push(payload.message ?? '?');
+              if (payload.sourceId === 'a' && payload.message === 'Create') await gate;
+              active -= 1;
             },
           },
           { concurrency: 4 },
         );
-        for (const sourceId of ['a', 'a', 'a', 'b', 'c']) {
-          expect(await queue.enqueue('sync.record', orderRecord(connectionId, sourceId))).toMatch(
-            /^[0-9a-f-]{36}$/,
-          );
-        }
-        await until(() => done === 5);
-        // The queue is `standard` (catalog.ts): a job a killed worker held would otherwise block the
-        // record until it expires. Runs of one record are serialised by runRecord's advisory lock
-        // (engine/run.ts; sales-duplicates.test.ts and sales-crash.test.ts check the outcome).
-        expect(jobCatalog['sync.record'].queue.policy).toBe('standard');
-        expect(maxSameRecord).toBeGreaterThanOrEqual(1);
-        expect(maxOverall).toBeGreaterThan(1);
+        const job = (sourceId: string, message: string) => ({
+          ...orderRecord(connectionId, sourceId),
+          message,
+        });
+        // Queued for later (an hour): the triggers that come meanwhile join it (one queued job per
+        // record), and one that is due now brings it forward instead of waiting behind it. The
+        // record's creation stays what the run reports (the flow learns from it the order is new).
+        const first = await queue.enqueue('sync.record', job('a', 'Create'), { delaySeconds: 3600 });
+        expect(first).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await queue.enqueue('sync.record', job('a', 'Update'), { delaySeconds: 1 })).toBeNull();
+        expect(runs).toEqual([]);
+        expect(await queue.enqueue('sync.record', job('a', 'delta'))).toBeNull();
+        // A replay is never dropped behind an ordinary trigger.
+        expect(await queue.enqueue('sync.record', { ...job('a', 'replay'), replay: true })).toMatch(
+          /^[0-9a-f-]{36}$/,
+        );
+        await until(() => runs.includes('Create'));
+        // While it runs, one more job may wait for the record (the change it brings must be read).
+        const next = await queue.enqueue('sync.record', job('a', 'Update'));
+        expect(next).toMatch(/^[0-9a-f-]{36}$/);
+        await until(() => runs.filter((message) => message === 'Update').length === 1);
+        for (const sourceId of ['b', 'c'])
+          expect(await queue.enqueue('sync.record', job(sourceId, 'Create'))).not.toBeNull();
+        await until(() => runs.length === 5);
+        release();
+        await until(() => active === 0);
+        expect(jobCatalog['sync.record'].queue.policy).toBe('short');
+        expect(runs.filter((message) => message === 'Create')).toHaveLength(3);
+        expect(runs.filter((message) => message === 'Update')).toHaveLength(1);
+        expect(maxActive).toBeGreaterThan(1);
       } finally {
         await boss.stop({ graceful: false, wait: true });
       }

@@ -1,3 +1,4 @@
+import { createCursorsRepository } from '@mlc/db';
 import { dbTest } from '@mlc/db/testing';
 import { afterEach, describe, expect } from 'vitest';
 import { createAccount, createOrder, fnoOrdersOf, orderNumberOf, type Row } from './sales-helpers';
@@ -55,6 +56,67 @@ describe('Customers numbered by F&O: the reference field', () => {
       // The account number written back to the CRM account is that customer's.
       const account = await h.dv<Row>('GET', `accounts(${accountId})?$select=accountnumber`);
       expect(account.body['accountnumber']).toBe(lostAccount);
+    },
+    120_000,
+  );
+
+  dbTest(
+    'without a reference field, a run after a crash between F&O’s create and the link finds the customer by name instead of creating it again',
+    async ({ database }) => {
+      const base = testSettings('');
+      const h = await startSyncHarness(database.url, {
+        settings: {
+          legalEntities: {
+            ...base.legalEntities,
+            settings: {
+              ...base.legalEntities?.settings,
+              usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' },
+            },
+          },
+        },
+      });
+      harness = h;
+      const name = `Crash Window Supply ${Date.now()}`;
+      const accountId = await createAccount(h, { name, address1_country: 'United States' });
+      // What a worker killed right after F&O created the customer leaves behind: the create intent
+      // it stored before sending, and the customer F&O numbered, linked to nothing.
+      await createCursorsRepository(h.db.db).save(
+        h.connectionId,
+        'fno',
+        `customer-create/usmf/${accountId}`,
+        {
+          at: new Date().toISOString(),
+          name,
+          account: null,
+        },
+      );
+      const lost = await h.fno<Row>('POST', 'CustomersV3', {
+        dataAreaId: 'usmf',
+        OrganizationName: name,
+        CustomerGroupId: '10',
+        SalesCurrencyCode: 'USD',
+      });
+      const lostAccount = String(lost.body['CustomerAccount']);
+
+      const orderId = await createOrder(h, { table: 'accounts', id: accountId }, [
+        { product: 'IE-10001', quantity: 2 },
+      ]);
+      await h.waitForRecord(orderId);
+      const [order] = await fnoOrdersOf(h, await orderNumberOf(h, orderId));
+      expect(order?.['OrderingCustomerAccountNumber']).toBe(lostAccount);
+      const customers = await h.fno<{ value: Row[] }>(
+        'GET',
+        `CustomersV3?cross-company=true&$filter=dataAreaId eq 'usmf' and OrganizationName eq '${name}'&$select=CustomerAccount`,
+      );
+      expect(customers.body.value.map((c) => c['CustomerAccount'])).toEqual([lostAccount]);
+      // The intent is done.
+      expect(
+        await createCursorsRepository(h.db.db).list(
+          h.connectionId,
+          'fno',
+          `customer-create/usmf/${accountId}`,
+        ),
+      ).toEqual(new Map());
     },
     120_000,
   );

@@ -61,9 +61,10 @@ async function measureOrders(
  */
 export const runCallsPerOrder: Scenario = async (env, flags) => {
   const repeat = Number(flags['orders'] ?? 5);
-  const sizes = [1, 10, 50];
+  const numbering = flags['numbering'] === 'manual' ? 'manual' : 'sequence';
+  const sizes = (flags['sizes'] ?? '1,10,50').split(',').map(Number);
   const productsNeeded = sizes.reduce((a, b) => a + b, 0);
-  const bed = await orderBed(env, { workers: 1, accounts: 1, products: productsNeeded + 2 });
+  const bed = await orderBed(env, { workers: 1, accounts: 1, products: productsNeeded + 2, numbering });
   const { h, catalog, accounts } = bed;
   const account = accounts[0] as string;
   try {
@@ -103,7 +104,7 @@ export const runCallsPerOrder: Scenario = async (env, flags) => {
       );
     }
     return {
-      parameters: { sizes, warmOrdersPerSize: repeat, latencyMs: LATENCY },
+      parameters: { sizes, warmOrdersPerSize: repeat, latencyMs: LATENCY, fnoOrderNumbers: numbering },
       figures,
       details: results,
     };

@@ -3,7 +3,7 @@ import { type BenchHarness, type Row, sleep, startBenchHarness } from '../harnes
 import type { Scenario } from '../main';
 import { benchSettings } from '../orders';
 import type { Figure } from '../report';
-import { LATENCY, setLatencies, throttling } from './orders';
+import { cpuDuring, cpuFigure, LATENCY, setLatencies, throttling } from './orders';
 
 interface Progress {
   phase: string;
@@ -121,7 +121,7 @@ async function loadOnce(env: BenchEnv, products: number) {
     const idleRss = worker.rss().last;
     worker.resetPeak();
     // The scheduler queues the first catalog poll as soon as the worker runs: the initial load.
-    const initial = await pollFinished(h, 0, 900_000);
+    const { result: initial, cpu } = await cpuDuring(h, () => pollFinished(h, 0, 900_000));
     const seconds = (Date.parse(initial.finishedAt ?? '') - Date.parse(initial.startedAt)) / 1000;
     const loadRss = worker.rss();
     const dv = workerRequests(h, 'dataverse');
@@ -148,6 +148,7 @@ async function loadOnce(env: BenchEnv, products: number) {
           concurrentRequests: limits['concurrentRequests'],
         },
       },
+      cpu,
       rss: { idleMb: mb(idleRss), peakMb: mb(loadRss.peak), samples: loadRss.samples },
       repoll,
       priceChange: { changed, ...after },
@@ -199,6 +200,7 @@ export const runCatalog: Scenario = async (env, flags) => {
         target: 'no sustained 429s',
         met: run.initial.quota.dataverse429 + run.initial.quota.fno429 < 5,
       },
+      cpuFigure(`${p}: initial load`, run.cpu),
       {
         figure: `${p}: worker RSS idle → peak (MB)`,
         value: `${run.rss.idleMb} → ${run.rss.peakMb}`,

@@ -1,6 +1,18 @@
 import type { Scenario } from '../main';
 import type { Figure } from '../report';
-import { burst, LATENCY, latencyFigures, measure, orderBed, steady, throttling } from './orders';
+import {
+  auditFigures,
+  burst,
+  cpuDuring,
+  cpuFigure,
+  LATENCY,
+  latencyFigures,
+  measure,
+  orderBed,
+  runAudit,
+  steady,
+  throttling,
+} from './orders';
 
 /**
  * Orders created in Sales at a steady rate, then a burst; latency from the CRM commit to the F&O
@@ -16,11 +28,14 @@ export const runOrderLatency: Scenario = async (env, flags) => {
   const workers = Number(flags['workers'] ?? 1);
   const bed = await orderBed(env, { workers, accounts: 20, products: 20, concurrency });
   try {
-    const steadyIds = await steady(bed, rate, seconds, lines);
-    const steadyPhase = await measure(bed, steadyIds, 180_000);
-    const burstIds = await burst(bed, burstSize, lines);
-    const burstPhase = await measure(bed, burstIds, 300_000);
+    const { result: steadyPhase, cpu: steadyCpu } = await cpuDuring(bed.h, async () =>
+      measure(bed, await steady(bed, rate, seconds, lines), 180_000),
+    );
+    const { result: burstPhase, cpu: burstCpu } = await cpuDuring(bed.h, async () =>
+      measure(bed, await burst(bed, burstSize, lines), 300_000),
+    );
     const quota = await throttling(bed.h);
+    const audit = await runAudit(bed.h);
     const figures: Figure[] = [
       ...latencyFigures(`steady ${rate}/s × ${seconds} s`, steadyPhase, { p95: 1000 }),
       ...latencyFigures(`burst of ${burstSize}`, burstPhase),
@@ -29,6 +44,9 @@ export const runOrderLatency: Scenario = async (env, flags) => {
         figure: '429s (Dataverse service protection / F&O throttling)',
         value: `${quota.dataverse429} / ${quota.fno429}`,
       },
+      cpuFigure('steady', steadyCpu),
+      cpuFigure('burst', burstCpu),
+      ...auditFigures(audit),
     ];
     return {
       parameters: {
@@ -41,7 +59,13 @@ export const runOrderLatency: Scenario = async (env, flags) => {
         concurrencyPerWorker: concurrency,
       },
       figures,
-      details: { steady: steadyPhase, burst: burstPhase, throttling: quota },
+      details: {
+        steady: steadyPhase,
+        burst: burstPhase,
+        throttling: quota,
+        audit,
+        cpu: { steady: steadyCpu, burst: burstCpu },
+      },
     };
   } finally {
     bed.timeline.stop();

@@ -2,6 +2,9 @@ import type { Scenario } from '../main';
 import type { Figure } from '../report';
 import {
   burst,
+  type CpuUse,
+  cpuDuring,
+  cpuFigure,
   LATENCY,
   latencyFigures,
   measure,
@@ -21,13 +24,16 @@ export const runScaleOut: Scenario = async (env, flags) => {
   const burstSize = Number(flags['burst'] ?? 300);
   const lines = Number(flags['lines'] ?? 3);
   const concurrency = Number(flags['concurrency'] ?? 8);
-  const runs: { workers: number; steady: PhaseResult; burst: PhaseResult; quota: unknown }[] = [];
+  const runs: { workers: number; steady: PhaseResult; burst: PhaseResult; quota: unknown; cpu: CpuUse }[] =
+    [];
   for (const workers of [1, 2]) {
     const bed = await orderBed(env, { workers, accounts: 20, products: 20, concurrency });
     try {
       const steadyPhase = await measure(bed, await steady(bed, rate, seconds, lines), 180_000);
-      const burstPhase = await measure(bed, await burst(bed, burstSize, lines), 300_000);
-      runs.push({ workers, steady: steadyPhase, burst: burstPhase, quota: await throttling(bed.h) });
+      const { result: burstPhase, cpu } = await cpuDuring(bed.h, async () =>
+        measure(bed, await burst(bed, burstSize, lines), 300_000),
+      );
+      runs.push({ workers, steady: steadyPhase, burst: burstPhase, quota: await throttling(bed.h), cpu });
     } finally {
       bed.timeline.stop();
       await bed.h.close();
@@ -42,6 +48,7 @@ export const runScaleOut: Scenario = async (env, flags) => {
       ...latencyFigures(`${run.workers} worker(s), steady ${rate}/s`, run.steady),
       ...latencyFigures(`${run.workers} worker(s), burst of ${burstSize}`, run.burst),
       { figure: `${run.workers} worker(s): 429s`, value: JSON.stringify(run.quota) },
+      cpuFigure(`${run.workers} worker(s), burst`, run.cpu),
     );
   }
   figures.push({

@@ -35,12 +35,16 @@ export interface StepContext<S, R> {
   readonly records: RecordsRepository;
   /** Serialises this run with every other run holding the same key (across processes) until it ends. */
   lock(key: string): Promise<void>;
+  /** Gives a lock taken with `lock` back before the run ends (once what it protects is committed). */
+  unlock(key: string): Promise<void>;
   /** Stores what a person searches by (label), the deal, the legal entity. */
   describe(details: {
     label?: string | null;
     dealKey?: string | null;
     targetDataAreaId?: string | null;
   }): Promise<void>;
+  /** Whether another sync record of this connection carries the deal key `dealKey` (see `describe`). */
+  dealShared(dealKey: string): Promise<boolean>;
   /** Ends the run here, deliberately not applying the change; the reason is kept. */
   skip(reason: string, output?: unknown): never;
   /** The run wrote (or found) its target: the record becomes `synced` once every step is done. */

@@ -9,7 +9,12 @@ type Pool = DbClient['pool'];
  * Postgres (`hashtextextended`); a collision only serialises two unrelated runs.
  */
 export interface RunLocks {
+  /** Waits until the lock of `key` is free, then holds it until `unlock` or `release`. */
   lock(key: string): Promise<void>;
+  /** Takes the lock of `key` only when it is free at once; `false` when another session holds it. */
+  tryLock(key: string): Promise<boolean>;
+  /** Gives one lock back before the run ends (no-op when not held). */
+  unlock(key: string): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -22,6 +27,21 @@ export async function openRunLocks(pool: Pool): Promise<RunLocks> {
       if (held.has(key)) return;
       await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [key]);
       held.add(key);
+    },
+    async tryLock(key) {
+      if (held.has(key)) return true;
+      const { rows } = await client.query<{ got: boolean }>(
+        'select pg_try_advisory_lock(hashtextextended($1, 0)) as got',
+        [key],
+      );
+      if (rows[0]?.got !== true) return false;
+      held.add(key);
+      return true;
+    },
+    async unlock(key) {
+      if (!held.has(key)) return;
+      await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+      held.delete(key);
     },
     async release() {
       if (released) return;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { DbClient, RecordsRepository, SyncRecord } from '@mlc/db';
+import { and, type DbClient, desc, eq, ne, type RecordsRepository, type SyncRecord, schema } from '@mlc/db';
 import { type Logger, withContext } from '@mlc/logger';
-import { classifyFailure, RetryLaterError, SkipSignal } from './errors';
+import { classifyFailure, RecordBusyError, RetryLaterError, SkipSignal } from './errors';
 import type { AnyFlow, StepContext } from './flow';
 import { openRunLocks } from './locks';
 
@@ -12,10 +12,21 @@ export interface RunRequest {
   message: string;
   correlationId?: string | undefined;
   replay?: boolean | undefined;
+  /**
+   * When the trigger was queued (database clock). A run of the record that began after it (and
+   * ended synced or skipped) read the record with this trigger's change in it: the trigger is
+   * covered and runs nothing again.
+   */
+  queuedAt?: Date | undefined;
 }
 
 export interface RunDeps<R> {
   db: DbClient;
+  /**
+   * Where a run's locks live: one connection per run, held while it runs (default `db.pool`). A
+   * pool of their own keeps the runs' queries from waiting behind the connections runs hold.
+   */
+  lockPool?: DbClient['pool'];
   records: RecordsRepository;
   logger: Logger;
   runtime: R;
@@ -26,7 +37,8 @@ export interface RunDeps<R> {
 export type RunOutcome =
   | { status: 'synced'; record: SyncRecord }
   | { status: 'skipped'; record: SyncRecord; reason: string }
-  | { status: 'failed'; record: SyncRecord; code: string; message: string };
+  | { status: 'failed'; record: SyncRecord; code: string; message: string }
+  | { status: 'covered'; record: SyncRecord; by: string };
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -35,8 +47,10 @@ export const recordLockKey = (recordId: string) => `record:${recordId}`;
 
 /**
  * Runs a flow for one source record: finds or creates its sync record (by natural key), holds
- * the record's lock, runs every step in stage order and appends one audit event per step (what it
- * took, what it produced, how long, the error), then sets the record's status. A step that throws
+ * the record's lock (or throws `RecordBusyError` at once when another run holds it), returns
+ * `covered` when a run that began after the trigger was queued already read the record, else runs
+ * every step in stage order and appends one audit event per step (what it took, what it produced,
+ * how long, the error), then sets the record's status. A step that throws
  * a retryable failure leaves the record pending and rethrows for the queue to retry with backoff;
  * any other failure leaves it failed with the reason and remedy (replayable); a skip leaves it
  * skipped with the reason.
@@ -61,10 +75,20 @@ export async function runRecord<R>(
     flow: flow.id,
     connectionId: request.connectionId,
   });
-  const locks = await openRunLocks(deps.db.pool);
+  const locks = await openRunLocks(deps.lockPool ?? deps.db.pool);
   try {
-    await locks.lock(recordLockKey(pending.id));
+    // Never wait for another run of the record (it would hold a job slot and a connection while
+    // waiting): the caller queues it again, and that run reads the record as it is by then.
+    if (!(await locks.tryLock(recordLockKey(pending.id)))) {
+      log.debug('record busy: another run holds it');
+      throw new RecordBusyError(pending.id);
+    }
     const before = (await records.get(pending.id)) ?? pending;
+    const covering = await coveringRun(deps.db, before, request);
+    if (covering) {
+      log.info({ queuedAt: request.queuedAt, runStartedAt: covering }, 'trigger covered by a later run');
+      return { status: 'covered', record: before, by: covering };
+    }
     const started = await records.start(pending.id);
     if (!started) throw new Error(`sync record ${pending.id} vanished`);
     const state = flow.initialState();
@@ -83,6 +107,21 @@ export async function runRecord<R>(
       log,
       records,
       lock: (key) => locks.lock(key),
+      unlock: (key) => locks.unlock(key),
+      dealShared: async (dealKey) => {
+        const rows = await deps.db.db
+          .select({ id: schema.syncRecords.id })
+          .from(schema.syncRecords)
+          .where(
+            and(
+              eq(schema.syncRecords.connectionId, request.connectionId),
+              eq(schema.syncRecords.dealKey, dealKey),
+              ne(schema.syncRecords.id, pending.id),
+            ),
+          )
+          .limit(1);
+        return rows.length > 0;
+      },
       describe: async (details) => {
         await records.describe(pending.id, details);
       },
@@ -99,7 +138,13 @@ export async function runRecord<R>(
       step: request.replay ? 'replay' : 'trigger',
       outcome: 'ok',
       correlationId,
-      input: { message: request.message, sourceId: request.sourceId, attempt: started.attempts },
+      input: {
+        message: request.message,
+        sourceId: request.sourceId,
+        attempt: started.attempts,
+        // Database clock: what later triggers are compared with (`coveringRun`).
+        runStartedAt: started.updatedAt.toISOString(),
+      },
       startedAt: new Date(),
       durationMs: 0,
     });
@@ -185,4 +230,28 @@ export async function runRecord<R>(
   } finally {
     await locks.release();
   }
+}
+
+/**
+ * The start (database clock) of the record's last run when that run began after the trigger was
+ * queued and ended synced or skipped: it read the record after the change that raised the
+ * trigger (the change was committed before its webhook, the webhook before the job), so running
+ * again would read nothing new. A replay, and a record that failed or is pending, always run.
+ */
+async function coveringRun(
+  db: DbClient,
+  record: SyncRecord,
+  request: RunRequest,
+): Promise<string | undefined> {
+  if (!request.queuedAt || request.replay) return undefined;
+  if (record.status !== 'synced' && record.status !== 'skipped') return undefined;
+  const [last] = await db.db
+    .select({ input: schema.recordEvents.input })
+    .from(schema.recordEvents)
+    .where(and(eq(schema.recordEvents.recordId, record.id), eq(schema.recordEvents.stage, 'trigger')))
+    .orderBy(desc(schema.recordEvents.seq))
+    .limit(1);
+  const startedAt = (last?.input as { runStartedAt?: unknown } | null | undefined)?.runStartedAt;
+  if (typeof startedAt !== 'string') return undefined;
+  return Date.parse(startedAt) > request.queuedAt.getTime() ? startedAt : undefined;
 }

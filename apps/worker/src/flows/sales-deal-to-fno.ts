@@ -4,6 +4,7 @@ import {
   type DataverseCustomer,
   dataverseConnector,
   type EnsureCustomerRecord,
+  type EnsuredCustomer,
   ensureCustomer,
   isConnectorError,
   type OpportunityWithProducts,
@@ -26,6 +27,13 @@ import {
 } from '@mlc/mappings';
 import { FlowError } from '../engine/errors';
 import { defineFlow, type StepContext } from '../engine/flow';
+import {
+  clearCreateIntent,
+  createIsUnfindable,
+  hasCreateIntent,
+  noteCreateIntent,
+  recoverInterruptedCreate,
+} from './customer-create-intent';
 import { rememberCreatedCustomer } from './customer-echo';
 import { updateDealOrder } from './order-update';
 import type { SyncRuntime } from './runtime';
@@ -239,14 +247,28 @@ async function alignCustomer(ctx: Ctx) {
   const dataAreaId = need(ctx.state.dataAreaId, 'dataAreaId');
   const { runtime } = ctx;
   const le = need(runtime.settings.legalEntities.settings[dataAreaId], 'legal entity settings');
-  // Two orders of one new customer must not both create it.
-  await ctx.lock(`customer:${runtime.connectionId}:${customer.id}:${dataAreaId}`);
-  const linked = await runtime.keyMap.fnoKeyOf({
-    connectionId: runtime.connectionId,
-    kind: 'customer',
-    crmId: customer.id,
-    dataAreaId,
-  });
+  const linkOf = () =>
+    runtime.keyMap.fnoKeyOf({
+      connectionId: runtime.connectionId,
+      kind: 'customer',
+      crmId: customer.id,
+      dataAreaId,
+    });
+  const known = await linkOf();
+  if (known && trustsLink(ctx)) {
+    // Linked by an earlier sync: the F&O customer is not read again (ensureCustomer only finds or
+    // creates, it never changes a customer). Should it have been deleted in F&O, F&O refuses the
+    // order and the replay of the record checks the customer again.
+    ctx.state.customerAccount = known;
+    return {
+      input: { customer: { table: customer.table, id: customer.id }, dataAreaId, linkedBefore: known },
+      output: { customerAccount: known, outcome: 'linked', note: 'linked in the key map: not read from F&O' },
+    };
+  }
+  // Two orders of one new customer must not both create it: held until the link is stored.
+  const lockKey = `customer:${runtime.connectionId}:${customer.id}:${dataAreaId}`;
+  await ctx.lock(lockKey);
+  const linked = await linkOf();
   const payload = unwrap(
     toFnoCustomer(customer, {
       dataAreaId,
@@ -257,7 +279,7 @@ async function alignCustomer(ctx: Ctx) {
     }),
   );
   const record = toEnsureRecord(payload, customer, linked);
-  const ensured = await ensureCustomer(runtime.fno.ctx, runtime.fno.config, record);
+  const ensured = await ensureOnce(runtime, dataAreaId, customer.id, record);
   const link = await runtime.keyMap.link({
     connectionId: runtime.connectionId,
     kind: 'customer',
@@ -266,6 +288,8 @@ async function alignCustomer(ctx: Ctx) {
     dataAreaId,
     fnoKey: ensured.customerAccount,
   });
+  if (ensured.intent) await clearCreateIntent(runtime, dataAreaId, customer.id);
+  await ctx.unlock(lockKey);
   if (link.status === 'conflict') {
     throw new FlowError('key_conflict', link.message, {
       remedy:
@@ -273,8 +297,9 @@ async function alignCustomer(ctx: Ctx) {
     });
   }
   ctx.state.customerAccount = ensured.customerAccount;
+  // A customer we created (now, or in a run that was interrupted after F&O created it).
   const echo =
-    ensured.outcome === 'created'
+    ensured.outcome === 'created' || ensured.intent
       ? await rememberCreatedCustomer(runtime, ctx.records, ctx.correlationId, {
           dataAreaId,
           customerAccount: ensured.customerAccount,
@@ -290,6 +315,37 @@ async function alignCustomer(ctx: Ctx) {
       ...(echo ? { echo: `F&O → Sales: ${echo}` } : {}),
     },
   };
+}
+
+/**
+ * The F&O customer for a CRM record, created at most once: a create is noted first (intent), so
+ * that the customers refresh leaves the new customer to this run and a run after a crash between
+ * F&O's create and the link finds it (by account number or reference field as usual, else by its
+ * exact name among unlinked customers) instead of creating it again.
+ */
+async function ensureOnce(
+  runtime: SyncRuntime,
+  dataAreaId: string,
+  crmId: string,
+  record: EnsureCustomerRecord,
+): Promise<Omit<EnsuredCustomer, 'outcome'> & { outcome: string; intent: boolean }> {
+  const interrupted = await hasCreateIntent(runtime, dataAreaId, crmId);
+  if (interrupted && createIsUnfindable(record, runtime.fno.config, dataAreaId)) {
+    const found = await recoverInterruptedCreate(runtime, dataAreaId, crmId, record);
+    if (found)
+      return { dataAreaId, customerAccount: found, outcome: 'found_after_interrupted_create', intent: true };
+  }
+  if (!record.customerAccount && !interrupted) await noteCreateIntent(runtime, dataAreaId, crmId, record);
+  const ensured = await ensureCustomer(runtime.fno.ctx, runtime.fno.config, record);
+  return { ...ensured, intent: !record.customerAccount || interrupted };
+}
+
+/**
+ * An ordinary run trusts the key map's links without reading F&O; a replay, and a run of a record
+ * whose last run failed, check them (a person replays after fixing something, perhaps in F&O).
+ */
+function trustsLink(ctx: Ctx): boolean {
+  return !ctx.replay && ctx.previousStatus !== 'failed';
 }
 
 async function writeBackAccountNumber(ctx: Ctx) {
@@ -496,7 +552,10 @@ async function writeOrder(ctx: Ctx) {
     };
   }
 
-  const created = await createSalesOrder(runtime.fno.ctx, runtime.fno.config, toCreateRecord(mapped));
+  const knownNew = await isKnownNew(ctx, root, dealKey);
+  const created = await createSalesOrder(runtime.fno.ctx, runtime.fno.config, toCreateRecord(mapped), {
+    knownNew,
+  });
   const link = await runtime.keyMap.link({
     connectionId: runtime.connectionId,
     kind: 'sales_order',
@@ -519,11 +578,31 @@ async function writeOrder(ctx: Ctx) {
       salesOrderNumber: created.salesOrderNumber,
       outcome: created.outcome,
       lines: created.lines.length,
+      lookedUpFirst: !knownNew,
       ...(created.outcome === 'found'
         ? { note: 'the F&O order of this deal already existed: linked to it, no second order created' }
         : {}),
     },
   };
+}
+
+/**
+ * Whether no F&O order of this deal can exist yet, so that its create may skip the look-up by
+ * customer reference (one F&O call): this is the first run of the record ever (a crashed or
+ * retried run counts), triggered by the CRM order's own `Create` (so it was created after the
+ * sync was enabled, not synced by anything before), the deal is the order alone (no opportunity,
+ * no other record with the same deal key; checked under the deal's lock, after this run's
+ * `describe`, so of two records sharing a key the second always sees the first), and no person
+ * asked for a replay.
+ */
+async function isKnownNew(
+  ctx: Ctx,
+  root: { crmEntity: 'opportunity' | 'salesorder' },
+  dealKey: string,
+): Promise<boolean> {
+  if (ctx.replay || ctx.message !== 'Create' || ctx.record.attempts !== 0) return false;
+  if (root.crmEntity !== 'salesorder') return false;
+  return !(await ctx.dealShared(dealKey));
 }
 
 async function writeBackOrderNumber(ctx: Ctx) {

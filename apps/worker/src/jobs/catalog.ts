@@ -9,11 +9,12 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   schema: Schema;
   queue: {
     /**
-     * `singleton`: at most one active job per key (work on one record is serialised, different
-     * records run in parallel). `stately`: also at most one queued job per key, so a burst of
-     * triggers for one table coalesces into a single read.
+     * `short`: at most one queued job per key (later ones coalesce into it; running jobs do not
+     * count). `singleton`: at most one active job per key (work on one record is serialised,
+     * different records run in parallel). `stately`: also at most one queued job per key, so a
+     * burst of triggers for one table coalesces into a single read.
      */
-    policy: 'standard' | 'singleton' | 'stately';
+    policy: 'standard' | 'short' | 'singleton' | 'stately';
     retryLimit: number;
     retryDelaySeconds: number;
     retryBackoff: boolean;
@@ -21,6 +22,11 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   };
   /** The serialisation key (pg-boss `singletonKey`). */
   key(payload: z.output<Schema>): string;
+  /**
+   * The payload of a queued job that a new job of its key joins (`short` queues): default the
+   * new job's.
+   */
+  join?(queued: z.output<Schema>, next: z.output<Schema>): z.output<Schema>;
 }
 
 /** Infers the payload type of `key` from the schema. */
@@ -29,6 +35,8 @@ function defineJob<Schema extends z.ZodType>(definition: JobDefinition<Schema>):
 }
 
 const connectionId = z.string().uuid();
+/** Messages that say a record was just created (or won): see `sync.record`'s `join`. */
+const CREATION = new Set(['Create', 'Win']);
 
 export const jobCatalog = {
   /** Sync one business object in one direction (validate → map → write → after). */
@@ -44,17 +52,27 @@ export const jobCatalog = {
       /** What triggered it (`Create`, `Win`, `delta`, `resume`, …), for the audit trail. */
       message: z.string().min(1).optional(),
     }),
-    // Work on one record is serialised by the record's advisory lock (engine/run.ts), which dies
-    // with a killed worker; a pg-boss singleton would keep a dead worker's job "active" until it
-    // expires, so the queue itself is standard and a crashed run is taken over by the sweeper.
+    // `short`: at most one *queued* job per record. A trigger that comes while one waits (the
+    // Create of an order and the Updates its lines raise) is dropped: the waiting run reads the
+    // record as it is when it runs, so it applies them all. Running jobs are not constrained (a
+    // pg-boss singleton would keep a dead worker's job "active" until it expires): runs of one
+    // record are serialised by the record's advisory lock (engine/run.ts), which dies with a
+    // killed worker; a run that finds it taken queues the record again (sync/handlers.ts).
     queue: {
-      policy: 'standard',
+      policy: 'short',
       retryLimit: 10,
       retryDelaySeconds: 2,
       retryBackoff: true,
       expireInSeconds: 300,
     },
-    key: (p) => `${p.connectionId}/${p.direction}/${p.entity}/${p.sourceId}`,
+    // A replay is keyed apart: it must not be dropped behind an ordinary trigger (it runs even
+    // while the connection is paused, and re-checks what an ordinary run trusts).
+    key: (p) => `${p.connectionId}/${p.direction}/${p.entity}/${p.sourceId}${p.replay ? '/replay' : ''}`,
+    // The newest trigger is what the run reports, except that a record's creation stays its
+    // creation (a Create joined by the Updates its lines raise still runs as the Create: the flow
+    // knows from it that the order is new).
+    join: (queued, next) =>
+      CREATION.has(queued.message ?? '') && !CREATION.has(next.message ?? '') ? queued : next,
   }),
   /** Read the Dataverse changes of one table since its stored delta link. */
   'sync.delta': defineJob({

@@ -2,8 +2,11 @@ export { type JobCatalog, type JobDefinition, type JobName, type JobPayload, job
 export { isPermanent, PermanentJobError } from './errors';
 export {
   createJobQueue,
+  type EnqueueOptions,
   type JobHandlers,
+  type JobInfo,
   type JobQueue,
   type JobQueueOptions,
   QUEUE_SETUP_LOCK_KEY,
 } from './queue';
+export { JOBS_CHANNEL, listenForJobs } from './wakeups';

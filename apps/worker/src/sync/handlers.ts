@@ -7,17 +7,19 @@ import {
 } from '@mlc/connectors';
 import {
   createCursorsRepository,
+  createDbClient,
   createInboxRepository,
   createRecordsRepository,
   type DbClient,
 } from '@mlc/db';
 import { type Logger, withContext } from '@mlc/logger';
 import { z } from 'zod';
+import { RecordBusyError } from '../engine/errors';
 import type { AnyFlow, FlowRegistry } from '../engine/flow';
 import { runRecord } from '../engine/run';
 import type { SyncRuntime } from '../flows/index';
 import { PermanentJobError } from '../jobs/errors';
-import type { JobHandlers, JobPayload, JobQueue } from '../jobs/index';
+import { type JobHandlers, type JobPayload, type JobQueue, listenForJobs } from '../jobs/index';
 import { runPoll } from './poll';
 import type { RuntimeCache } from './runtimes';
 
@@ -41,8 +43,23 @@ export const DELTA_SOURCES: Record<string, { stream: string; entity: string }> =
   opportunities: { stream: 'opportunities', entity: 'opportunity' },
 };
 
+/**
+ * How long a record's run waits after an `Update` webhook, and after finding another run of the
+ * record holding it: triggers that come meanwhile coalesce into it (`sync.record` keeps one queued
+ * job per record), so the Create of an order and the Updates its lines raise cost one run, not one
+ * each. A `Create` (or `Win`) runs at once: that is the latency people see.
+ */
+export const UPDATE_DELAY_SECONDS = 1;
+export const BUSY_DELAY_SECONDS = 1;
+
 export function createHandlers(deps: HandlerDeps): JobHandlers {
   const records = createRecordsRepository(deps.db.db);
+  // Jobs queued by other processes (the portal's intake) wake this process's pollers at once;
+  // the listener stops with the worker (its runtimes' signal is aborted before the pool closes).
+  const lockPool = openLockPool(deps);
+  listenForJobs({ pool: deps.db.pool, logger: deps.logger, signal: deps.runtimes.deps.signal }, (name) =>
+    deps.jobs.wake(name),
+  );
   const inbox = createInboxRepository(deps.db.db);
   const cursors = createCursorsRepository(deps.db.db);
 
@@ -58,12 +75,13 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
   };
 
   return {
-    async 'sync.record'(payload) {
+    async 'sync.record'(payload, job) {
       const runtime = await deps.runtimes.get(payload.connectionId);
       const flow = flowOf(payload);
       if (runtime.status === 'paused' && !payload.replay) {
-        // Paused: the change is kept as a pending record (durably, no cap) and run on resume.
-        const record = await records.upsertPending({
+        // Paused: the change is kept as a pending record (durably, no cap) and run on resume,
+        // also when the record was synced before (resume runs it from the current source state).
+        const record = await records.holdForResume({
           connectionId: payload.connectionId,
           direction: flow.direction,
           entity: flow.trigger.entity,
@@ -72,17 +90,29 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
         });
         return { status: 'paused', recordId: record.id };
       }
-      const outcome = await runRecord(
-        flow,
-        {
-          connectionId: payload.connectionId,
-          sourceId: payload.sourceId,
-          message: payload.message ?? (payload.replay ? 'replay' : 'change'),
-          correlationId: payload.correlationId,
-          replay: payload.replay,
-        },
-        { db: deps.db, records, logger: deps.logger, runtime },
-      );
+      let outcome: Awaited<ReturnType<typeof runRecord>>;
+      try {
+        outcome = await runRecord(
+          flow,
+          {
+            connectionId: payload.connectionId,
+            sourceId: payload.sourceId,
+            message: payload.message ?? (payload.replay ? 'replay' : 'change'),
+            correlationId: payload.correlationId,
+            replay: payload.replay,
+            queuedAt: job.createdOn,
+          },
+          { db: deps.db, lockPool, records, logger: deps.logger, runtime },
+        );
+      } catch (error) {
+        if (!(error instanceof RecordBusyError)) throw error;
+        // Another run holds the record: queue it again (or join the run already queued for it),
+        // without holding a job slot and a connection while that run ends.
+        const requeued = await deps.jobs.enqueue('sync.record', payload, {
+          delaySeconds: BUSY_DELAY_SECONDS,
+        });
+        return { status: 'busy', recordId: error.recordId, requeued: requeued ?? 'joined the queued run' };
+      }
       return { status: outcome.status, recordId: outcome.record.id };
     },
 
@@ -120,16 +150,25 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
           'webhook names no record: ignored (the delta read catches the change)',
         );
       }
+      let coalesced = 0;
       for (const flow of ours ? [] : flows) {
         if (!sourceId) break;
-        await deps.jobs.enqueue('sync.record', {
-          connectionId: event.connectionId,
-          direction: flow.direction,
-          entity: flow.trigger.entity,
-          sourceId,
-          correlationId: parsed.correlationId,
-          message: parsed.messageName,
-        });
+        const queued = await deps.jobs.enqueue(
+          'sync.record',
+          {
+            connectionId: event.connectionId,
+            direction: flow.direction,
+            entity: flow.trigger.entity,
+            sourceId,
+            correlationId: parsed.correlationId,
+            message: parsed.messageName,
+          },
+          // An Update waits a moment for more to join it; a Create (Win) runs at once, also
+          // bringing forward a job an earlier Update queued (catalog.ts `join`).
+          parsed.messageName === 'Update' ? { delaySeconds: UPDATE_DELAY_SECONDS } : {},
+        );
+        // A run of the record is queued already: it reads the record when it runs, this change included.
+        if (queued === null) coalesced += 1;
       }
       await inbox.markProcessed(event.id);
       log.info(
@@ -138,6 +177,7 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
           message: parsed.messageName,
           flows: flows.map((f) => f.id),
           echo: ours,
+          coalesced,
         },
         'webhook processed',
       );
@@ -185,6 +225,25 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
       return { changes, queued };
     },
   };
+}
+
+/**
+ * The connections the runs' record locks are held on (one per running `sync.record` job, opened
+ * on demand, at most `LOCK_CONNECTIONS`), apart from the pool every query uses: a run holds its
+ * lock connection for its whole length, and on the shared pool 8 runs left 2 connections for all
+ * the queries of the worker. Closed when the worker stops (after its jobs ended).
+ */
+const LOCK_CONNECTIONS = 16;
+
+function openLockPool(deps: HandlerDeps): DbClient['pool'] {
+  const url = deps.db.pool.options.connectionString;
+  if (!url) return deps.db.pool;
+  const locks = createDbClient(url, { max: LOCK_CONNECTIONS, applicationName: 'ml-connector-locks' });
+  const signal = deps.runtimes.deps.signal;
+  const close = () => void locks.close().catch(() => undefined);
+  if (signal.aborted) close();
+  else signal.addEventListener('abort', close, { once: true });
+  return locks.pool;
 }
 
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';

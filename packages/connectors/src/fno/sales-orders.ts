@@ -24,6 +24,7 @@ import { FnoApi, keyPredicate, queryString, sameValue, stringLiteral } from './o
  *   references in F&O's `$batch` are UNCONFIRMED (fno.md §5), so the header is created first, then
  *   all lines in one changeset; if the lines fail, the header is deleted again (compensation). For
  *   that short moment F&O holds a header without lines; a crash in it is repaired by the next attempt.
+ * - `knownNew` (the caller knows no earlier attempt exists) skips the look-up before the first write.
  * - A write whose outcome is unknown (`outcome_unknown` from the HTTP core) is followed by the
  *   look-up before anything else (again after `outcomeUnknownRecheckMs`), and sent again only
  *   when the order is not there.
@@ -99,10 +100,22 @@ const ALREADY_EXISTS = /record already exists/i;
 const HEADER = salesOrderHeaderEntity;
 const LINES = salesOrderLineEntity;
 
+export interface CreateSalesOrderOptions {
+  /**
+   * The caller vouches that no attempt to create this order can have been made before (its first
+   * run, for a CRM order created since the sync was enabled, whose reference no other record
+   * shares): the look-up by customer reference before the first write is skipped, which saves one
+   * F&O call per order. Every look-up after an unknown outcome (and after "already exists") stays.
+   * Wrong use can create a second order: when in doubt, leave it off.
+   */
+  knownNew?: boolean;
+}
+
 export async function createSalesOrder(
   ctx: ConnectorContext,
   config: FnoConfig,
   order: CreateSalesOrderRecord,
+  options: CreateSalesOrderOptions = {},
 ): Promise<CreatedSalesOrder> {
   const api = new FnoApi(ctx, config);
   const legalEntity = order.legalEntity ?? config.defaultLegalEntity;
@@ -316,7 +329,7 @@ export async function createSalesOrder(
     return addLinesOrRollBack(existing.SalesOrderNumber, 'completed');
   };
 
-  const existing = await find();
+  const existing = options.knownNew === true ? undefined : await find();
   if (existing) return returnExisting(existing);
 
   const manualNumber =

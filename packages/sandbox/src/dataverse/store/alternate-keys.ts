@@ -100,17 +100,18 @@ export class AlternateKeys {
     );
   }
 
-  /** The row whose key columns hold these values. */
+  /** The row whose key columns hold these values (through the store's index of those columns). */
   find(model: EntityModel, values: ReadonlyMap<string, Value | null>): StoredRow | undefined {
-    for (const row of this.store.rows(model.def.logicalName)) {
-      let match = true;
-      for (const [name, value] of values) {
-        if (!sameKeyValue(row.values[name], value)) {
-          match = false;
-          break;
-        }
-      }
-      if (match) return row;
+    const table = model.def.logicalName;
+    const ids = this.store.keyIndex(table, [...values.keys()]).ids(values);
+    for (const id of ids) {
+      const row = this.store.get(table, id);
+      if (row && [...values].every(([name, value]) => sameKeyValue(row.values[name], value))) return row;
+    }
+    if (ids.size > 0 || [...values.values()].some((value) => value !== null)) return undefined;
+    // Every value null: the rows with none of these columns set (not indexed), as a scan finds them.
+    for (const row of this.store.rows(table)) {
+      if ([...values.keys()].every((name) => row.values[name] === undefined)) return row;
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityModel, Metadata } from '../metadata/registry';
 import { toDataverseDateTime } from '../time';
+import { KeyIndex } from './key-index';
 import { AutoNumbering, type NumberingState } from './numbering';
 import type {
   Actor,
@@ -21,12 +22,24 @@ export interface InsertOptions {
   id?: string;
 }
 
-/** One table: rows by id and the log of every change made through the API. */
+/** One table: rows by id, the log of every change made through the API, and its key indexes. */
 export class Table {
   readonly rows = new Map<string, StoredRow>();
   readonly changes: ChangeEntry[] = [];
+  /** By sorted column names (`keyIndex`): kept on every write, rollback and load. */
+  readonly indexes = new Map<string, KeyIndex>();
 
   constructor(readonly model: EntityModel) {}
+
+  /** Sets (or, with `undefined`, removes) the row of `id`, keeping the indexes in step. */
+  put(id: string, row: StoredRow | undefined): void {
+    const before = this.rows.get(id);
+    if (before) for (const index of this.indexes.values()) index.remove(before);
+    if (row) {
+      this.rows.set(id, row);
+      for (const index of this.indexes.values()) index.add(row);
+    } else this.rows.delete(id);
+  }
 }
 
 export type ChangeListener = (event: ChangeEvent) => void;
@@ -108,6 +121,23 @@ export class Store {
     return this.table(logicalName).rows.values();
   }
 
+  /**
+   * The index of `logicalName`'s rows by these columns (built on first use, then kept by every
+   * write): finding a row by an alternate key without scanning the table.
+   */
+  keyIndex(logicalName: string, attributes: readonly string[]): KeyIndex {
+    const table = this.table(logicalName);
+    const sorted = [...attributes].sort();
+    const name = sorted.join(',');
+    let index = table.indexes.get(name);
+    if (!index) {
+      index = new KeyIndex(sorted);
+      for (const row of table.rows.values()) index.add(row);
+      table.indexes.set(name, index);
+    }
+    return index;
+  }
+
   count(logicalName: string): number {
     return this.table(logicalName).rows.size;
   }
@@ -142,8 +172,7 @@ export class Store {
       this.undo = undefined;
       this.pending = [];
       for (const step of steps.reverse()) {
-        if (step.before) step.table.rows.set(step.id, step.before);
-        else step.table.rows.delete(step.id);
+        step.table.put(step.id, step.before);
       }
       for (const [name, length] of logLengths) {
         const table = this.table(name);
@@ -218,7 +247,7 @@ export class Store {
   /** Loads rows as they are (seed, snapshot): no system columns, no change log, no events. */
   load(logicalName: string, rows: Iterable<StoredRow>): void {
     const table = this.table(logicalName);
-    for (const row of rows) table.rows.set(row.id, row);
+    for (const row of rows) table.put(row.id, row);
     this.dirty.add(logicalName);
   }
 
@@ -281,8 +310,7 @@ export class Store {
     deleteVersion?: number,
   ): void {
     this.undo?.push({ table, id, before });
-    if (row) table.rows.set(id, row);
-    else table.rows.delete(id);
+    table.put(id, row);
     const version = row?.version ?? deleteVersion ?? this.version;
     table.changes.push({ version, id, operation });
     this.dirty.add(table.model.def.logicalName);
