@@ -42,7 +42,11 @@ export function startScheduler(
   const tick = async () => {
     const now = Date.now();
     const active = await deps.db.db
-      .select({ id: schema.connections.id, settings: schema.connections.settings })
+      .select({
+        id: schema.connections.id,
+        settings: schema.connections.settings,
+        updatedAt: schema.connections.updatedAt,
+      })
       .from(schema.connections)
       .where(eq(schema.connections.status, 'active'));
     for (const connection of active) {
@@ -61,7 +65,15 @@ export function startScheduler(
         await deps.jobs.enqueue('sync.delta', { connectionId: connection.id, table });
       }
     }
-    const activeIds = new Set(active.map((connection) => connection.id));
+    // Pending records are swept only for connections that have been active for a while: right
+    // after a resume, resume itself queues every waiting record oldest first, and a sweep racing
+    // it (it takes a while for many records on a loaded machine) would run some of them early,
+    // out of order.
+    const activeIds = new Set(
+      active
+        .filter((connection) => now - connection.updatedAt.getTime() > staleAfter * 3 * 1000)
+        .map((connection) => connection.id),
+    );
     const stale = [
       ...(await records.listStale('running', staleAfter, 100)),
       ...(await records.listStale('pending', staleAfter, 100)).filter((record) =>
