@@ -221,23 +221,34 @@ export async function startProduct(databaseUrl: string): Promise<RunningProduct>
       () => fnoHttp.close(),
     );
     const call =
-      (http: HttpClient, base: string): Call =>
+      (http: HttpClient, base: string, extra: Record<string, string> = {}): Call =>
       async (method, target, json) => {
         const response = await http.request({
           method,
           url: `${base}${target.replaceAll(' ', '%20')}`,
           ...(json === undefined ? {} : { json }),
-          headers: { Prefer: 'odata.include-annotations="*"' },
+          headers: { Prefer: 'odata.include-annotations="*"', ...extra },
           priority: 'live',
         });
         return { status: response.status, body: response.body as never, headers: response.headers };
       };
+    // The salesperson is a person of the org, not the connection's application user (whose own
+    // changes the sync ignores as echoes): the app impersonates them (`CallerObjectId`).
+    const dataverseRoot = `${sandbox.urls.dataverse}/api/data/v9.2/`;
+    const reps = await call(salesHttp, dataverseRoot)(
+      'GET',
+      'systemusers?$select=azureactivedirectoryobjectid&$filter=accessmode eq 0 and isdisabled eq false and azureactivedirectoryobjectid ne null&$top=1',
+    );
+    const rep = String(
+      (reps.body as { value?: Record<string, unknown>[] }).value?.[0]?.['azureactivedirectoryobjectid'] ?? '',
+    );
+    if (!rep) throw new Error('product: the sandbox org has no salesperson to act as');
 
     return {
       baseUrl,
       sandbox,
       worker,
-      dv: call(salesHttp, `${sandbox.urls.dataverse}/api/data/v9.2/`),
+      dv: call(salesHttp, dataverseRoot, { CallerObjectId: rep }),
       fno: call(fnoHttp, `${sandbox.urls.fno}/data/`),
       portalOutput: output,
       close,
