@@ -1,4 +1,4 @@
-import { type EnsureCustomerRecord, type FnoConfig, findCustomersByName } from '@mlc/connectors';
+import { type EnsureCustomerRecord, findCustomersByName } from '@mlc/connectors';
 import { z } from 'zod';
 import { FlowError } from '../engine/errors';
 import type { SyncRuntime } from './runtime';
@@ -27,19 +27,6 @@ export interface OpenCreate {
   crmId: string;
   name: string;
   account: string | null;
-}
-
-/** Whether a create could not be found again by account number or reference field. */
-export function createIsUnfindable(
-  record: EnsureCustomerRecord,
-  config: FnoConfig,
-  dataAreaId: string,
-): boolean {
-  if (record.customerAccount) return false;
-  const manual =
-    config.legalEntitySettings[dataAreaId]?.customerAccounts === 'manual' && Boolean(record.accountNumber);
-  const referenced = Boolean(config.customerReferenceField && record.crmReference);
-  return !manual && !referenced;
 }
 
 function nameOf(record: EnsureCustomerRecord): string {

@@ -1,5 +1,6 @@
 import {
   type CreateSalesOrderRecord,
+  createIsFindable,
   createSalesOrder,
   type DataverseCustomer,
   dataverseConnector,
@@ -29,7 +30,6 @@ import { FlowError } from '../engine/errors';
 import { defineFlow, type StepContext } from '../engine/flow';
 import {
   clearCreateIntent,
-  createIsUnfindable,
   hasCreateIntent,
   noteCreateIntent,
   recoverInterruptedCreate,
@@ -330,7 +330,7 @@ async function ensureOnce(
   record: EnsureCustomerRecord,
 ): Promise<Omit<EnsuredCustomer, 'outcome'> & { outcome: string; intent: boolean }> {
   const interrupted = await hasCreateIntent(runtime, dataAreaId, crmId);
-  if (interrupted && createIsUnfindable(record, runtime.fno.config, dataAreaId)) {
+  if (interrupted && !createIsFindable(runtime.fno.config, record)) {
     const found = await recoverInterruptedCreate(runtime, dataAreaId, crmId, record);
     if (found)
       return { dataAreaId, customerAccount: found, outcome: 'found_after_interrupted_create', intent: true };

@@ -10,6 +10,7 @@ import {
   type FnoReleasedProductRecord,
   fetchFnoRecord,
   fnoConnector,
+  formatFnoRecordKey,
   readCatalogRefs,
   readStream,
   writeStream,
@@ -798,7 +799,10 @@ async function readBasePrices(
 ): Promise<BaseUpsert[]> {
   const out: BaseUpsert[] = [];
   for (const target of targets) {
-    const [dataAreaId = '', item = ''] = target.split('/');
+    // `<le>/<item>/<unit>`: an item number may itself hold a '/'.
+    const parts = target.split('/');
+    const dataAreaId = parts[0] ?? '';
+    const item = parts.slice(1, -1).join('/');
     const row = await fetchFnoRecord(
       ctx.runtime.fno.ctx,
       config,
@@ -811,7 +815,7 @@ async function readBasePrices(
     out.push({
       op: 'upsert',
       entitySet: 'ReleasedProductsV2',
-      key: `ReleasedProductsV2(dataAreaId='${String(base.dataAreaId)}',ItemNumber='${String(base.ItemNumber).replaceAll("'", "''")}')`,
+      key: formatFnoRecordKey('ReleasedProductsV2', ['dataAreaId', 'ItemNumber'], base),
       hash: '',
       currencyCode: ctx.runtime.settings.legalEntities.settings[dataAreaId]?.currencyCode ?? null,
       row: base,

@@ -164,8 +164,7 @@ export async function ensureCustomer(
   if (existing) return existing;
 
   const body = customerBody(config, legalEntity, record);
-  const hasNaturalKey =
-    body['CustomerAccount'] !== undefined || Boolean(config.customerReferenceField && record.crmReference);
+  const hasNaturalKey = createIsFindable(config, record);
   for (let attempt = 1; ; attempt++) {
     try {
       const created = await api.request('CustomersV3', {
@@ -221,6 +220,18 @@ function displayName(record: EnsureCustomerRecord): string {
   return record.partyType === 'Person'
     ? [record.personFirstName, record.personLastName].filter(Boolean).join(' ')
     : (record.organizationName ?? '');
+}
+
+/**
+ * Whether a customer this record creates can be looked up again by a key of ours: its CRM account
+ * number as the CustomerAccount (manual numbering in its legal entity), or the CRM reference in the
+ * configured reference field. Otherwise F&O numbers it and only its name is left to go by.
+ */
+export function createIsFindable(config: FnoConfig, record: EnsureCustomerRecord): boolean {
+  const legalEntity = record.legalEntity ?? config.defaultLegalEntity;
+  const manual =
+    config.legalEntitySettings[legalEntity]?.customerAccounts === 'manual' && Boolean(record.accountNumber);
+  return manual || Boolean(config.customerReferenceField && record.crmReference);
 }
 
 function customerBody(

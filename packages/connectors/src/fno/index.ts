@@ -14,10 +14,15 @@ export {
   type LegalEntitySettings,
 } from './config';
 export { fnoConnector } from './connector';
-export { type EnsureCustomerRecord, type EnsuredCustomer, ensureCustomer } from './customers';
+export {
+  createIsFindable,
+  type EnsureCustomerRecord,
+  type EnsuredCustomer,
+  ensureCustomer,
+} from './customers';
 export type { FetchableEntitySet, FetchedRow } from './entities';
 export { fetchOne } from './fetch-one';
-export type { FullCompareCheckpoint } from './full-compare';
+export { type FullCompareCheckpoint, formatKey } from './full-compare';
 export {
   type FnoSalesOrder,
   type FnoSalesOrderHeaderFields,
