@@ -71,8 +71,19 @@ export interface SyncHarness {
     path: string,
     json?: unknown,
   ): Promise<{ status: number; body: T; headers: Record<string, string> }>;
-  /** `refuse`: answer 503 to every webhook (the receiver is down). */
-  webhooks: { received: number; duplicates: number; bodies: string[]; refuse: boolean };
+  /**
+   * `refuse`: answer 503 to every webhook (the receiver is down). `hold`: webhooks it picks are
+   * answered 202 and kept in `held` instead of being taken in (a delivery that comes late: the test
+   * delivers them later with `redeliver`).
+   */
+  webhooks: {
+    received: number;
+    duplicates: number;
+    bodies: string[];
+    refuse: boolean;
+    hold: ((body: Record<string, unknown>) => boolean) | undefined;
+    held: string[];
+  };
   /** Business events received on `<webhook origin>/events`. */
   businessEvents: { received: number; duplicates: number };
   /** Posts a stored webhook body again (a redelivery). */
@@ -184,7 +195,14 @@ export async function startSyncHarness(
     });
   let worker = await start();
 
-  const webhooks = { received: 0, duplicates: 0, bodies: [] as string[], refuse: false };
+  const webhooks: SyncHarness['webhooks'] = {
+    received: 0,
+    duplicates: 0,
+    bodies: [],
+    refuse: false,
+    hold: undefined,
+    held: [],
+  };
   const businessEvents = { received: 0, duplicates: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -214,6 +232,11 @@ export async function startSyncHarness(
       }
       if (req.headers['x-mlc-webhook-secret'] !== webhookSecret) {
         res.writeHead(401).end();
+        return;
+      }
+      if (webhooks.hold?.(JSON.parse(body) as Record<string, unknown>)) {
+        webhooks.held.push(body);
+        res.writeHead(202).end();
         return;
       }
       const headers: Record<string, string> = {};

@@ -72,6 +72,7 @@ export {
   parseRemoteExecutionContext,
   type RemoteExecutionEvent,
 } from './dataverse/remote-execution-context';
+export { compareRowVersions, parseRowVersion, rowVersionFromEtag } from './dataverse/row-version';
 export {
   type AlternateKeySpec,
   type AlternateKeyState,
@@ -80,6 +81,7 @@ export {
   type EnsureWebhookOptions,
   ensureAlternateKeys,
   ensureWebhook,
+  POST_IMAGE_ALIAS,
   requiredAlternateKeys,
   trackedTables,
   verifyChangeTracking,

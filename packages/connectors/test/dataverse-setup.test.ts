@@ -5,7 +5,9 @@ import {
   defaultWebhookSteps,
   ensureAlternateKeys,
   ensureWebhook,
+  POST_IMAGE_ALIAS,
   parseRemoteExecutionContext,
+  rowVersionFromEtag,
   verifyChangeTracking,
 } from '../src/index';
 import { type DataverseSandbox, startDataverseSandbox, webApi } from './dataverse-sandbox';
@@ -39,6 +41,27 @@ afterAll(async () => {
   await new Promise<void>((resolve) => receiver?.close(() => resolve()));
   await sb?.close();
 });
+
+type ImageRow = {
+  sdkmessageprocessingstepimageid: string;
+  entityalias: string;
+  imagetype: number;
+  messagepropertyname: string;
+  attributes: string | null;
+  _sdkmessageprocessingstepid_value: string;
+};
+
+/** The images of some steps, by step id (as an administrator lists them). */
+async function imagesOf(stepIds: readonly string[]): Promise<Map<string, ImageRow[]>> {
+  const { ctx } = sb.context();
+  const filter = stepIds.map((id) => `_sdkmessageprocessingstepid_value eq ${id}`).join(' or ');
+  const rows = await webApi(ctx.http, sb.dataverseUrl).rows<ImageRow>(
+    `sdkmessageprocessingstepimages?$select=entityalias,imagetype,messagepropertyname,attributes,_sdkmessageprocessingstepid_value&$filter=${filter}`,
+  );
+  const byStep = new Map<string, ImageRow[]>(stepIds.map((id) => [id, []]));
+  for (const row of rows) byStep.get(row._sdkmessageprocessingstepid_value)?.push(row);
+  return byStep;
+}
 
 async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -90,6 +113,25 @@ describe('dataverse webhook setup', () => {
     expect(String(update?.['filteringattributes']).split(',')).toEqual(
       expect.arrayContaining(['customerid', 'statecode', 'statuscode', 'totalamount']),
     );
+
+    // The salesorder Create and Update steps carry one post image with versionnumber, the others none
+    // (after both runs: the second one added nothing).
+    const images = await imagesOf(second.steps.map((s) => s.stepId));
+    for (const step of second.steps) {
+      const found = images.get(step.stepId) ?? [];
+      if (step.table === 'salesorder' && step.message !== 'Delete') {
+        expect(found, `${step.message} of ${step.table}`).toEqual([
+          expect.objectContaining({
+            entityalias: POST_IMAGE_ALIAS,
+            imagetype: 1,
+            messagepropertyname: step.message === 'Create' ? 'Id' : 'Target',
+            attributes: 'versionnumber',
+          }),
+        ]);
+      } else {
+        expect(found, `${step.message} of ${step.table}`).toEqual([]);
+      }
+    }
   });
 
   it('removes steps no longer wanted and repairs a changed one', async () => {
@@ -109,6 +151,60 @@ describe('dataverse webhook setup', () => {
     // Back to the full list.
     const restored = await ensureWebhook(ctx, config, { url: receiverUrl, secret: 's3cr3t-2' });
     expect(restored.steps.filter((s) => s.outcome === 'created')).toHaveLength(1);
+  });
+
+  it('adds the post image to a registered step that lacks it, repairs a changed one, and leaves others alone', async () => {
+    const { ctx, config } = sb.context();
+    const admin = webApi(ctx.http, sb.dataverseUrl);
+    const before = await ensureWebhook(ctx, config, { url: receiverUrl, secret: 's3cr3t-2' });
+    const stepOf = (message: string) => {
+      const step = before.steps.find((s) => s.table === 'salesorder' && s.message === message);
+      if (!step) throw new Error(`no ${message} step`);
+      return step.stepId;
+    };
+    const images = await imagesOf([stepOf('Create'), stepOf('Update')]);
+    const [updateImage] = images.get(stepOf('Update')) ?? [];
+    const [createImage] = images.get(stepOf('Create')) ?? [];
+    await admin.remove(`sdkmessageprocessingstepimages(${updateImage?.sdkmessageprocessingstepimageid})`);
+    await admin.update(`sdkmessageprocessingstepimages(${createImage?.sdkmessageprocessingstepimageid})`, {
+      attributes: 'name',
+    });
+    // Someone else's image on our step is not ours to manage.
+    await admin.create('sdkmessageprocessingstepimages', {
+      name: 'audit',
+      entityalias: 'audit',
+      imagetype: 1,
+      messagepropertyname: 'Id',
+      attributes: 'ordernumber',
+      'sdkmessageprocessingstepid@odata.bind': `/sdkmessageprocessingsteps(${stepOf('Create')})`,
+    });
+
+    const repaired = await ensureWebhook(ctx, config, { url: receiverUrl, secret: 's3cr3t-2' });
+    expect(
+      repaired.steps.filter((s) => s.outcome !== 'unchanged').map((s) => `${s.message} ${s.table}`),
+    ).toEqual(['Create salesorder', 'Update salesorder']);
+    expect(repaired.steps.map((s) => s.stepId)).toEqual(before.steps.map((s) => s.stepId));
+    const after = await imagesOf([stepOf('Create'), stepOf('Update')]);
+    expect(after.get(stepOf('Update'))).toEqual([
+      expect.objectContaining({ entityalias: POST_IMAGE_ALIAS, attributes: 'versionnumber' }),
+    ]);
+    expect((after.get(stepOf('Create')) ?? []).map((i) => `${i.entityalias}:${i.attributes}`).sort()).toEqual(
+      ['audit:ordernumber', `${POST_IMAGE_ALIAS}:versionnumber`],
+    );
+
+    const again = await ensureWebhook(ctx, config, { url: receiverUrl, secret: 's3cr3t-2' });
+    expect(again.steps.every((s) => s.outcome === 'unchanged')).toBe(true);
+  });
+
+  it('refuses a post image on a step that cannot have one', async () => {
+    const { ctx, config } = sb.context();
+    await expect(
+      ensureWebhook(ctx, config, {
+        url: receiverUrl,
+        secret: 's3cr3t-2',
+        steps: [{ table: 'salesorder', message: 'Delete', postImageAttributes: ['versionnumber'] }],
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_config' });
   });
 
   it('gets deliveries with our secret header for the registered messages only', async () => {
@@ -132,6 +228,10 @@ describe('dataverse webhook setup', () => {
       primaryEntityName: 'salesorder',
       primaryEntityId: order.salesorderid,
     });
+    // The post image gives the order's row version right after this update.
+    const read = await admin.get<Record<string, unknown>>(`salesorders(${order.salesorderid})?$select=name`);
+    expect(event.postImageVersion).toBeDefined();
+    expect(event.postImageVersion).toBe(rowVersionFromEtag(String(read['@odata.etag'])));
     // `description` is not a filtering attribute of our Update step: no delivery.
     deliveries.length = 0;
     await admin.update(`salesorders(${order.salesorderid})`, { description: 'not watched' });

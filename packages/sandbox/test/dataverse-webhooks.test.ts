@@ -758,6 +758,195 @@ describe('delivery', () => {
   });
 });
 
+describe('entity images (sdkmessageprocessingstepimages)', () => {
+  const createImage = (step: string, image: Row) =>
+    post('sdkmessageprocessingstepimages', {
+      name: `image ${String(image['entityalias'])}`,
+      'sdkmessageprocessingstepid@odata.bind': `/sdkmessageprocessingsteps(${step})`,
+      ...image,
+    });
+
+  async function activeOrder(): Promise<Row> {
+    const [order] = await rows(
+      'salesorders?$select=name,totalamount&$filter=statecode eq 0&$orderby=ordernumber desc&$top=1',
+    );
+    if (!order) throw new Error('no active order');
+    return order;
+  }
+
+  it('registers images on a step, lists them by step and deletes them with the step', async () => {
+    const endpoint = await createEndpoint(`${receiver.origin}/images-registered`, 5, HEADER_AUTH);
+    const step = await createStep({ endpoint, message: 'Update', entity: 'salesorder' });
+    const id = idOf(
+      await createImage(step, {
+        entityalias: 'mlc_post',
+        imagetype: 1,
+        messagepropertyname: 'Target',
+        attributes: 'versionnumber',
+      }),
+    );
+    const listed = await rows(
+      `sdkmessageprocessingstepimages?$select=entityalias,imagetype,messagepropertyname,attributes,_sdkmessageprocessingstepid_value&$filter=_sdkmessageprocessingstepid_value eq ${step}`,
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({
+        sdkmessageprocessingstepimageid: id,
+        entityalias: 'mlc_post',
+        imagetype: 1,
+        messagepropertyname: 'Target',
+        attributes: 'versionnumber',
+        _sdkmessageprocessingstepid_value: step,
+      }),
+    ]);
+    const expanded = await h.json<Row>(
+      `sdkmessageprocessingsteps(${step})?$select=name&$expand=sdkmessageprocessingstepid_sdkmessageprocessingstepimage($select=entityalias)`,
+    );
+    expect(expanded['sdkmessageprocessingstepid_sdkmessageprocessingstepimage']).toEqual([
+      expect.objectContaining({ entityalias: 'mlc_post' }),
+    ]);
+    expect((await h.api(`sdkmessageprocessingsteps(${step})`, { method: 'DELETE' })).status).toBe(204);
+    expect((await h.api(`sdkmessageprocessingstepimages(${id})`)).status).toBe(404);
+  });
+
+  it('refuses images the platform would not take', async () => {
+    const endpoint = await createEndpoint(`${receiver.origin}/images-refused`, 5, HEADER_AUTH);
+    const create = await createStep({ endpoint, message: 'Create', entity: 'salesorder' });
+    const remove = await createStep({ endpoint, message: 'Delete', entity: 'salesorder' });
+    const update = await createStep({ endpoint, message: 'Update', entity: 'salesorder' });
+    const win = await createStep({ endpoint, message: 'Win', entity: 'opportunity' });
+    const image = (imagetype: number, messagepropertyname: string, attributes = 'name') => ({
+      entityalias: 'img',
+      imagetype,
+      messagepropertyname,
+      attributes,
+    });
+    expect((await errorOf(await createImage(create, image(0, 'Id')))).message).toContain(
+      'pre-image cannot be registered on a step of the Create message',
+    );
+    expect((await errorOf(await createImage(create, image(2, 'Id')))).message).toContain('pre-image');
+    expect((await errorOf(await createImage(remove, image(1, 'Target')))).message).toContain(
+      'post-image cannot be registered on a step of the Delete message',
+    );
+    expect(await errorOf(await createImage(create, image(1, 'Target')))).toMatchObject({
+      status: 400,
+      code: '0x80040203',
+      message:
+        "The message property name 'Target' is not valid for an image of the Create message. Use 'Id'.",
+    });
+    expect((await errorOf(await createImage(update, image(1, 'Target', 'name,nosuchcolumn')))).message).toBe(
+      "The image attribute 'nosuchcolumn' is not a valid attribute of the entity 'salesorder'.",
+    );
+    expect((await createImage(win, image(1, 'Target'))).status).toBe(501);
+    expect(
+      (await errorOf(await post('sdkmessageprocessingstepimages', { entityalias: 'x', imagetype: 1 })))
+        .message,
+    ).toContain("'messagepropertyname' attribute of the 'sdkmessageprocessingstepimage' entity is required");
+    // The valid ones.
+    expect((await createImage(create, image(1, 'Id'))).status).toBe(204);
+    expect((await createImage(remove, image(0, 'Target'))).status).toBe(204);
+    expect((await createImage(update, image(2, 'Target'))).status).toBe(204);
+  });
+
+  it('sends each image under its alias: the selected columns after (post) and before (pre) the change, typed, with versionnumber', async () => {
+    const endpoint = await createEndpoint(`${receiver.origin}/images`, 5, HEADER_AUTH);
+    const step = await createStep({
+      endpoint,
+      message: 'Update',
+      entity: 'salesorder',
+      filteringattributes: 'name',
+    });
+    expect(
+      (
+        await createImage(step, {
+          entityalias: 'mlc_post',
+          imagetype: 1,
+          messagepropertyname: 'Target',
+          attributes: 'versionnumber,totalamount,statecode,customerid',
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await createImage(step, {
+          entityalias: 'before',
+          imagetype: 0,
+          messagepropertyname: 'Target',
+          attributes: 'name,versionnumber',
+        })
+      ).status,
+    ).toBe(204);
+    const order = await activeOrder();
+    const id = String(order['salesorderid']);
+    const beforeVersion = /^W\/"(\d+)"$/.exec(String(order['@odata.etag']))?.[1];
+    expect((await patch(`salesorders(${id})`, { name: 'Renamed for the images' })).status).toBe(204);
+    const after = await h.json<Row>(`salesorders(${id})?$select=totalamount,statecode,_customerid_value`);
+    const version = /^W\/"(\d+)"$/.exec(String(after['@odata.etag']))?.[1];
+    const [delivered] = await receiver.waitFor('/images', 1);
+    const body = delivered?.body ?? {};
+
+    const postImages = body['PostEntityImages'] as Array<{ key: string; value: Row }>;
+    expect(postImages.map((image) => image.key)).toEqual(['mlc_post', 'AsynchronousStepPrimaryName']);
+    const image = entry(postImages, 'mlc_post');
+    const sampleImage = entry(sample['PostEntityImages'], 'AsynchronousStepPrimaryName');
+    expect(Object.keys(image)).toEqual(Object.keys(sampleImage));
+    expect(image).toMatchObject({ Id: id, LogicalName: 'salesorder', RowVersion: null });
+    // Only the selected columns (and the key), typed as in a Target.
+    expect(attributes(image)).toEqual({
+      versionnumber: Number(version),
+      totalamount: { __type: `Money:${CONTRACTS}`, Value: after['totalamount'] },
+      statecode: { __type: `OptionSetValue:${CONTRACTS}`, Value: 0 },
+      customerid: expect.objectContaining({
+        __type: `EntityReference:${CONTRACTS}`,
+        Id: after['_customerid_value'],
+      }),
+      salesorderid: id,
+    });
+    const preImages = body['PreEntityImages'] as Array<{ key: string; value: Row }>;
+    expect(preImages.map((pre) => pre.key)).toEqual(['before']);
+    expect(attributes(entry(preImages, 'before'))).toEqual({
+      name: order['name'],
+      versionnumber: Number(beforeVersion),
+      salesorderid: id,
+    });
+    // The parent (stage 30) context carries no images.
+    const parent = body['ParentContext'] as Row;
+    expect(parent['PostEntityImages']).toEqual([]);
+    expect(parent['PreEntityImages']).toEqual([]);
+  });
+
+  it('gives a Create post image of every column (versionnumber too) when attributes is empty, and no pre image', async () => {
+    const endpoint = await createEndpoint(`${receiver.origin}/images-all`, 5, HEADER_AUTH);
+    const step = await createStep({ endpoint, message: 'Create', entity: 'contact' });
+    expect(
+      (
+        await createImage(step, {
+          entityalias: 'all',
+          imagetype: 1,
+          messagepropertyname: 'Id',
+          attributes: '',
+        })
+      ).status,
+    ).toBe(204);
+    const created = await post('contacts', { firstname: 'Imogen', lastname: 'Image', jobtitle: 'Buyer' });
+    const id = idOf(created);
+    const etag = String((await h.json<Row>(`contacts(${id})?$select=fullname`))['@odata.etag']);
+    const [delivered] = await receiver.waitFor('/images-all', 1);
+    const image = attributes(entry(delivered?.body['PostEntityImages'], 'all'));
+    expect(image).toMatchObject({
+      contactid: id,
+      firstname: 'Imogen',
+      fullname: 'Imogen Image',
+      jobtitle: 'Buyer',
+      versionnumber: Number(/"(\d+)"/.exec(etag)?.[1]),
+      statecode: { __type: `OptionSetValue:${CONTRACTS}`, Value: 0 },
+      createdon: expect.stringMatching(/^\/Date\(\d+\)\/$/),
+    });
+    expect(delivered?.body['PreEntityImages']).toEqual([]);
+    const target = attributes(entry(delivered?.body['InputParameters'], 'Target'));
+    expect(Object.keys(target)).not.toContain('versionnumber');
+  });
+});
+
 describe('large messages', () => {
   let small: Harness;
   let sink: Receiver;

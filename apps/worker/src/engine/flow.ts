@@ -17,6 +17,13 @@ export type Stage = (typeof STAGES)[number];
 export interface StepResult {
   input?: unknown;
   output?: unknown;
+  /**
+   * The version of the source record this step read (a non-negative integer as a decimal string,
+   * e.g. Dataverse's `versionnumber`). The engine keeps it in the step's audit event
+   * (`output.sourceVersion`): a later trigger whose change is of this version or older is covered
+   * by the run (`run.ts`), when the run ends synced or skipped.
+   */
+  sourceVersion?: string;
 }
 
 /** What every flow step gets. `S` is the flow's own state, passed from step to step. */

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { and, type DbClient, desc, eq, ne, type RecordsRepository, type SyncRecord, schema } from '@mlc/db';
+import {
+  and,
+  asc,
+  type DbClient,
+  eq,
+  ne,
+  or,
+  type RecordsRepository,
+  type SyncRecord,
+  schema,
+  sql,
+} from '@mlc/db';
 import { type Logger, withContext } from '@mlc/logger';
 import { classifyFailure, RecordBusyError, RetryLaterError, SkipSignal } from './errors';
-import type { AnyFlow, StepContext } from './flow';
+import type { AnyFlow, StepContext, StepResult } from './flow';
 import { openRunLocks } from './locks';
 
 export interface RunRequest {
@@ -18,6 +29,12 @@ export interface RunRequest {
    * covered and runs nothing again.
    */
   queuedAt?: Date | undefined;
+  /**
+   * The source row's version right after the change that raised the trigger (a decimal string:
+   * Dataverse's `versionnumber` from the webhook's post image). A run that read the row at this
+   * version or later (and ended synced or skipped) saw the change: the trigger is covered.
+   */
+  sourceVersion?: string | undefined;
 }
 
 export interface RunDeps<R> {
@@ -38,7 +55,16 @@ export type RunOutcome =
   | { status: 'synced'; record: SyncRecord }
   | { status: 'skipped'; record: SyncRecord; reason: string }
   | { status: 'failed'; record: SyncRecord; code: string; message: string }
-  | { status: 'covered'; record: SyncRecord; by: string };
+  | { status: 'covered'; record: SyncRecord; by: Covering };
+
+/** Why a trigger needs no run: the last run began after it was queued, or read its change. */
+export type Covering =
+  | { kind: 'later-run'; runStartedAt: string }
+  | { kind: 'version-read'; readVersion: string; runStartedAt: string | undefined };
+
+/** Where a step's `sourceVersion` is kept in its audit event's output. */
+export const SOURCE_VERSION_KEY = 'sourceVersion';
+const VERSION = /^\d{1,20}$/;
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -48,7 +74,8 @@ export const recordLockKey = (recordId: string) => `record:${recordId}`;
 /**
  * Runs a flow for one source record: finds or creates its sync record (by natural key), holds
  * the record's lock (or throws `RecordBusyError` at once when another run holds it), returns
- * `covered` when a run that began after the trigger was queued already read the record, else runs
+ * `covered` when a run that began after the trigger was queued, or that read the trigger's
+ * version of the source row or a later one, already read the record (`coveringRun`), else runs
  * every step in stage order and appends one audit event per step (what it took, what it produced,
  * how long, the error), then sets the record's status. A step that throws
  * a retryable failure leaves the record pending and rethrows for the queue to retry with backoff;
@@ -86,7 +113,12 @@ export async function runRecord<R>(
     const before = (await records.get(pending.id)) ?? pending;
     const covering = await coveringRun(deps.db, before, request);
     if (covering) {
-      log.info({ queuedAt: request.queuedAt, runStartedAt: covering }, 'trigger covered by a later run');
+      log.info(
+        { queuedAt: request.queuedAt, sourceVersion: request.sourceVersion, covering },
+        covering.kind === 'later-run'
+          ? 'trigger covered by a later run'
+          : 'trigger covered: the last run read this version or a later one',
+      );
       return { status: 'covered', record: before, by: covering };
     }
     const started = await records.start(pending.id);
@@ -161,7 +193,7 @@ export async function runRecord<R>(
           outcome: 'ok',
           correlationId,
           input: result?.input ?? null,
-          output: result?.output ?? null,
+          output: auditedOutput(result),
           startedAt,
           durationMs: elapsed(),
         });
@@ -233,25 +265,64 @@ export async function runRecord<R>(
 }
 
 /**
- * The start (database clock) of the record's last run when that run began after the trigger was
- * queued and ended synced or skipped: it read the record after the change that raised the
- * trigger (the change was committed before its webhook, the webhook before the job), so running
- * again would read nothing new. A replay, and a record that failed or is pending, always run.
+ * Whether the trigger needs no run, judged by the record's last run (its events from its trigger
+ * event on) when that run ended synced or skipped:
+ * - it began (database clock) after the trigger was queued: it read the record after the change
+ *   that raised the trigger (the change was committed before its webhook, the webhook before the
+ *   job), so running again would read nothing new;
+ * - or it read the source row at the trigger's version or a later one (`sourceVersion`, compared
+ *   as numbers): a webhook queued while that run was already going is about a change it saw.
+ * A replay, and a record that failed or is pending (or running), always run.
  */
 async function coveringRun(
   db: DbClient,
   record: SyncRecord,
   request: RunRequest,
-): Promise<string | undefined> {
-  if (!request.queuedAt || request.replay) return undefined;
+): Promise<Covering | undefined> {
+  if (request.replay) return undefined;
+  const version =
+    request.sourceVersion !== undefined && VERSION.test(request.sourceVersion)
+      ? request.sourceVersion
+      : undefined;
+  if (!request.queuedAt && version === undefined) return undefined;
   if (record.status !== 'synced' && record.status !== 'skipped') return undefined;
-  const [last] = await db.db
-    .select({ input: schema.recordEvents.input })
-    .from(schema.recordEvents)
-    .where(and(eq(schema.recordEvents.recordId, record.id), eq(schema.recordEvents.stage, 'trigger')))
-    .orderBy(desc(schema.recordEvents.seq))
-    .limit(1);
-  const startedAt = (last?.input as { runStartedAt?: unknown } | null | undefined)?.runStartedAt;
-  if (typeof startedAt !== 'string') return undefined;
-  return Date.parse(startedAt) > request.queuedAt.getTime() ? startedAt : undefined;
+  const events = schema.recordEvents;
+  const lastRun = await db.db
+    .select({ stage: events.stage, input: events.input, output: events.output })
+    .from(events)
+    .where(
+      and(
+        eq(events.recordId, record.id),
+        sql`${events.seq} >= (select max(e.seq) from record_events e where e.record_id = ${record.id} and e.stage = 'trigger')`,
+        or(eq(events.stage, 'trigger'), sql`${events.output} ->> ${SOURCE_VERSION_KEY} is not null`),
+      ),
+    )
+    .orderBy(asc(events.seq));
+  const [trigger, ...steps] = lastRun;
+  if (trigger?.stage !== 'trigger') return undefined;
+  const started = (trigger.input as { runStartedAt?: unknown } | null)?.runStartedAt;
+  const runStartedAt = typeof started === 'string' ? started : undefined;
+  if (request.queuedAt && runStartedAt && Date.parse(runStartedAt) > request.queuedAt.getTime()) {
+    return { kind: 'later-run', runStartedAt };
+  }
+  if (version === undefined) return undefined;
+  // The oldest version the run read (a flow that reads the row twice decided on both).
+  let read: bigint | undefined;
+  for (const step of steps) {
+    const value = (step.output as Record<string, unknown> | null)?.[SOURCE_VERSION_KEY];
+    if (typeof value !== 'string' || !VERSION.test(value)) continue;
+    if (read === undefined || BigInt(value) < read) read = BigInt(value);
+  }
+  if (read === undefined || read < BigInt(version)) return undefined;
+  return { kind: 'version-read', readVersion: read.toString(), runStartedAt };
+}
+
+/** A step's output as audited: with the version it read under `sourceVersion`, when it says one. */
+function auditedOutput(result: StepResult | undefined): unknown {
+  const output = result?.output ?? null;
+  const version = result?.sourceVersion;
+  if (version === undefined || !VERSION.test(version)) return output;
+  const base =
+    output !== null && typeof output === 'object' && !Array.isArray(output) ? output : { value: output };
+  return { ...base, [SOURCE_VERSION_KEY]: version };
 }

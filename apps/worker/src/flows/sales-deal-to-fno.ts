@@ -12,6 +12,7 @@ import {
   type OrderWithLines,
   readOpportunityWithProducts,
   readOrderWithLines,
+  rowVersionFromEtag,
   writeStream,
 } from '@mlc/connectors';
 import {
@@ -114,7 +115,11 @@ async function readSource(ctx: Ctx, kind: Detail['kind']) {
       ? (detail.data.order.ordernumber ?? null)
       : (detail.data.opportunity.name ?? null);
   await ctx.describe({ label });
+  // The header row's version as read (its etag `W/"<versionnumber>"`): a webhook about a change of
+  // this version or an older one, queued while this run was going, needs no run of its own.
+  const sourceVersion = rowVersionFromEtag(detail.data.etag);
   return {
+    ...(sourceVersion === undefined ? {} : { sourceVersion }),
     input: { table: kind === 'order' ? 'salesorder' : 'opportunity', id },
     output: {
       label,

@@ -29,6 +29,12 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   join?(queued: z.output<Schema>, next: z.output<Schema>): z.output<Schema>;
 }
 
+/** The higher of two versions (compared as numbers), or undefined when either is missing. */
+export function highestVersion(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  return BigInt(a) >= BigInt(b) ? a : b;
+}
+
 /** Infers the payload type of `key` from the schema. */
 function defineJob<Schema extends z.ZodType>(definition: JobDefinition<Schema>): JobDefinition<Schema> {
   return definition;
@@ -51,6 +57,15 @@ export const jobCatalog = {
       replay: z.boolean().optional(),
       /** What triggered it (`Create`, `Win`, `delta`, `resume`, …), for the audit trail. */
       message: z.string().min(1).optional(),
+      /**
+       * The source row's version right after the change that triggered it (Dataverse
+       * `versionnumber` from the webhook's post image, a decimal string): a run that read the row
+       * at this version or later covers the trigger. Absent: nothing says so, the job runs.
+       */
+      sourceVersion: z
+        .string()
+        .regex(/^\d{1,20}$/)
+        .optional(),
     }),
     // `short`: at most one *queued* job per record. A trigger that comes while one waits (the
     // Create of an order and the Updates its lines raise) is dropped: the waiting run reads the
@@ -70,9 +85,14 @@ export const jobCatalog = {
     key: (p) => `${p.connectionId}/${p.direction}/${p.entity}/${p.sourceId}${p.replay ? '/replay' : ''}`,
     // The newest trigger is what the run reports, except that a record's creation stays its
     // creation (a Create joined by the Updates its lines raise still runs as the Create: the flow
-    // knows from it that the order is new).
-    join: (queued, next) =>
-      CREATION.has(queued.message ?? '') && !CREATION.has(next.message ?? '') ? queued : next,
+    // knows from it that the order is new). The joined job stands for every change joined in it:
+    // it carries the highest of their versions, and none when one of them had none.
+    join: (queued, next) => {
+      const { sourceVersion: _queued, ...kept } =
+        CREATION.has(queued.message ?? '') && !CREATION.has(next.message ?? '') ? queued : next;
+      const sourceVersion = highestVersion(queued.sourceVersion, next.sourceVersion);
+      return sourceVersion === undefined ? kept : { ...kept, sourceVersion };
+    },
   }),
   /** Read the Dataverse changes of one table since its stored delta link. */
   'sync.delta': defineJob({

@@ -101,6 +101,7 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
             correlationId: payload.correlationId,
             replay: payload.replay,
             queuedAt: job.createdOn,
+            sourceVersion: payload.sourceVersion,
           },
           { db: deps.db, lockPool, records, logger: deps.logger, runtime },
         );
@@ -153,6 +154,7 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
       let coalesced = 0;
       for (const flow of ours ? [] : flows) {
         if (!sourceId) break;
+        const sourceVersion = versionOfTrigger(parsed, flow.trigger.entity, sourceId);
         const queued = await deps.jobs.enqueue(
           'sync.record',
           {
@@ -162,6 +164,7 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
             sourceId,
             correlationId: parsed.correlationId,
             message: parsed.messageName,
+            ...(sourceVersion === undefined ? {} : { sourceVersion }),
           },
           // An Update waits a moment for more to join it; a Create (Win) runs at once, also
           // bringing forward a job an earlier Update queued (catalog.ts `join`).
@@ -247,6 +250,21 @@ function openLockPool(deps: HandlerDeps): DbClient['pool'] {
 }
 
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The version of the flow's source row right after the change a webhook reports: the post
+ * image's `versionnumber` (our `mlc_post` image), when the image is of that very row (the
+ * webhook's primary record is the flow's source record). Otherwise none: the run reads anyway.
+ */
+export function versionOfTrigger(
+  event: { primaryEntityName: string; primaryEntityId: string; postImageVersion: string | undefined },
+  entity: string,
+  sourceId: string,
+): string | undefined {
+  if (event.primaryEntityName !== entity || event.primaryEntityId.toLowerCase() !== sourceId)
+    return undefined;
+  return event.postImageVersion;
+}
 
 /**
  * The id of the record a webhook is about. Create/Update/Delete name it in `PrimaryEntityId`; Win

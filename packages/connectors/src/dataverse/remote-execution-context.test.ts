@@ -97,6 +97,49 @@ describe('parseRemoteExecutionContext', () => {
     expect(event.preImages).toEqual({});
   });
 
+  it('exposes the versionnumber of a post image as an exact decimal string', () => {
+    // The sample has no version: only its AsynchronousStepPrimaryName image.
+    expect(parseRemoteExecutionContext(sample()).postImageVersion).toBeUndefined();
+    const withImage = (value: unknown) => {
+      const body = sample();
+      const image = (alias: string, attributes: { key: string; value: unknown }[]) => ({
+        key: alias,
+        value: {
+          Attributes: attributes,
+          EntityState: null,
+          FormattedValues: [],
+          Id: '6d81597f-0f9f-e711-8122-000d3aa2331c',
+          KeyAttributes: [],
+          LogicalName: 'contact',
+          RelatedEntities: [],
+          RowVersion: null,
+        },
+      });
+      body['PostEntityImages'] = [
+        image('mlc_post', [
+          { key: 'versionnumber', value },
+          { key: 'contactid', value: '6d81597f-0f9f-e711-8122-000d3aa2331c' },
+        ]),
+        ...(body['PostEntityImages'] as unknown[]),
+      ];
+      return body;
+    };
+    const event = parseRemoteExecutionContext(withImage(1304811));
+    expect(event.postImageVersion).toBe('1304811');
+    expect(event.postImages['mlc_post']?.attributes['versionnumber']).toBe(1304811);
+    expect(event.postImageAttributes?.['fullname']).toBe('James Glynn (sample)');
+    // From the text, the version a JSON number cannot hold exactly is not guessed.
+    expect(parseRemoteExecutionContext(JSON.stringify(withImage(2 ** 60))).postImageVersion).toBeUndefined();
+    expect(parseRemoteExecutionContext(withImage('18446744073709551615')).postImageVersion).toBe(
+      '18446744073709551615',
+    );
+    // A message over 256 KB has no images, so no version.
+    expect(
+      parseRemoteExecutionContext(withImage(7), { 'x-ms-dynamics-msg-size-exceeded': 'true' })
+        .postImageVersion,
+    ).toBeUndefined();
+  });
+
   it('accepts the body as parsed JSON, text or bytes', () => {
     const fromObject = parseRemoteExecutionContext(sample());
     expect(parseRemoteExecutionContext(Buffer.from(`\uFEFF${sampleText}`))).toEqual(fromObject);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../core/errors';
 import { bodyAsJson, parseWcfDate } from '../core/wire';
 import { schemaMismatch } from '../http/errors';
+import { parseRowVersion } from './row-version';
 
 /**
  * `parseRemoteExecutionContext(body, headers)`: a Dataverse webhook body (a serialised
@@ -14,6 +15,10 @@ import { schemaMismatch } from '../http/errors';
  * - `EntityCollection` and arrays (multi-select choices) → arrays of converted values
  * - `Entity` → `{ logicalName, id, attributes }`
  * - plain values as they are.
+ *
+ * `postImageVersion` is the record's `versionnumber` after the operation, from a post image that
+ * carries it (the connector registers `mlc_post` with it, see `setup.ts`): a decimal string, exact
+ * for any 64-bit value (a number beyond 2^53 is no version at all rather than a rounded one).
  *
  * Unknown extra keys are ignored. When the message exceeded 256 KB, Dataverse sends the header
  * `x-ms-dynamics-msg-size-exceeded` and drops `InputParameters`, `ParentContext` and the images:
@@ -74,6 +79,11 @@ export interface RemoteExecutionEvent {
   postImages: Record<string, EntityValue>;
   /** Attributes of the post images merged (first image wins on a clash); `undefined` without images. */
   postImageAttributes: Record<string, AttributeValue> | undefined;
+  /**
+   * `versionnumber` of the record after the operation (decimal string), from the first post image
+   * that has it; `undefined` without one (no such image registered, Delete, truncated message).
+   */
+  postImageVersion: string | undefined;
   /** The message exceeded 256 KB: parameters and images were left out by Dataverse. */
   truncated: boolean;
 }
@@ -174,8 +184,17 @@ export function parseRemoteExecutionContext(
     preImages,
     postImages,
     postImageAttributes: postImageList.length === 0 ? undefined : mergeAttributes(postImageList),
+    postImageVersion: versionOf(postImageList),
     truncated,
   };
+}
+
+function versionOf(images: readonly EntityValue[]): string | undefined {
+  for (const image of images) {
+    const version = parseRowVersion(image.attributes['versionnumber']);
+    if (version !== undefined) return version;
+  }
+  return undefined;
 }
 
 function mergeAttributes(images: readonly EntityValue[]): Record<string, AttributeValue> {

@@ -6,10 +6,22 @@ import { type BatchOperation, partError, sendBatch } from './batch';
 import type { DataverseConfig } from './config';
 import { changeTrackingRemedy } from './delta';
 import { accountTable, contactTable, salesOrderTable } from './tables';
+import {
+  alignPostImage,
+  createPostImage,
+  hasPostImage,
+  IMAGE_COLUMNS,
+  imageRow,
+  postImageColumns,
+  STEP_IMAGES,
+} from './webhook-images';
+
+export { POST_IMAGE_ALIAS } from './webhook-images';
 
 /**
  * Setting an environment up for the integration (shared/reference/dataverse.md §4, §5, §7):
- * our webhook (a `serviceendpoint` with its `sdkmessageprocessingsteps`), the alternate keys the
+ * our webhook (a `serviceendpoint` with its `sdkmessageprocessingsteps` and their post images,
+ * `sdkmessageprocessingstepimages`), the alternate keys the
  * sinks upsert by, and the change tracking the sources read with. Every function finds what is
  * there first and only creates or changes what differs, so running it again changes nothing.
  */
@@ -24,6 +36,12 @@ export interface WebhookStepSpec {
   message: string;
   /** For `Update`: only changes of these columns trigger the webhook. */
   filteringAttributes?: readonly string[];
+  /**
+   * Create and Update: the columns of a post image (`POST_IMAGE_ALIAS`) registered on the step,
+   * so that each delivery carries them as they were right after the operation. `versionnumber`
+   * tells the worker whether a run already read the change (`postImageVersion`).
+   */
+  postImageAttributes?: readonly string[];
 }
 
 const columnsOf = (columns: Record<string, unknown>, primaryId: string) =>
@@ -31,11 +49,12 @@ const columnsOf = (columns: Record<string, unknown>, primaryId: string) =>
 
 /** The messages the integration reacts to. */
 export const defaultWebhookSteps: readonly WebhookStepSpec[] = [
-  { table: 'salesorder', message: 'Create' },
+  { table: 'salesorder', message: 'Create', postImageAttributes: ['versionnumber'] },
   {
     table: 'salesorder',
     message: 'Update',
     filteringAttributes: columnsOf(salesOrderTable.columns, salesOrderTable.primaryId),
+    postImageAttributes: ['versionnumber'],
   },
   { table: 'salesorder', message: 'Delete' },
   { table: 'opportunity', message: 'Win' },
@@ -97,6 +116,7 @@ const stepRow = z.looseObject({
   asyncautodelete: z.boolean().nullable(),
   statecode: z.number().nullable(),
   _sdkmessagefilterid_value: z.guid().nullable(),
+  [STEP_IMAGES]: z.array(imageRow).optional(),
 });
 
 const HEADER = /^[A-Za-z0-9-]+$/;
@@ -117,6 +137,14 @@ export async function ensureWebhook(
     throw new ConnectorError('invalid_config', `"${headerName}" is not a header name.`);
   }
   if (!options.secret) throw new ConnectorError('invalid_config', 'The webhook secret is empty.');
+  for (const step of steps) {
+    if (step.postImageAttributes && !hasPostImage(step.message)) {
+      throw new ConnectorError(
+        'invalid_config',
+        `The ${step.message} step of ${step.table} cannot have a post image: only Create and Update steps have one.`,
+      );
+    }
+  }
 
   const endpointBody = {
     name,
@@ -188,10 +216,18 @@ export async function ensureWebhook(
     const filtering = step.filteringAttributes
       ? [...new Set(step.filteringAttributes)].sort().join(',')
       : null;
+    const image = step.postImageAttributes
+      ? postImageColumns(
+          `${name}: post image of ${step.message} of ${step.table}`,
+          step.message,
+          step.postImageAttributes,
+        )
+      : undefined;
     return {
       step,
       filterId: found.sdkmessagefilterid.toLowerCase(),
       messageId: found._sdkmessageid_value.toLowerCase(),
+      image,
       columns: {
         name: `${name}: ${step.message} of ${step.table}`,
         stage: 40, // PostOperation
@@ -203,12 +239,15 @@ export async function ensureWebhook(
     };
   });
 
-  // List our endpoint's steps, change what differs in one changeset, and list again to confirm
-  // (a changeset whose answer was lost is not resent blindly: the next listing shows what it did).
+  // List our endpoint's steps (with their images when we register any), change what differs in
+  // one changeset, and list again to confirm (a changeset whose answer was lost is not resent
+  // blindly: the next listing shows what it did).
+  const withImages = wanted.some((want) => want.image);
+  const expandImages = withImages ? `&$expand=${STEP_IMAGES}($select=${IMAGE_COLUMNS})` : '';
   const listSteps = async () =>
     (
       await api.get(
-        `sdkmessageprocessingsteps?$select=sdkmessageprocessingstepid,name,stage,mode,rank,filteringattributes,asyncautodelete,statecode,_sdkmessagefilterid_value&$filter=_eventhandler_value eq ${endpointId}`,
+        `sdkmessageprocessingsteps?$select=sdkmessageprocessingstepid,name,stage,mode,rank,filteringattributes,asyncautodelete,statecode,_sdkmessagefilterid_value${expandImages}&$filter=_eventhandler_value eq ${endpointId}`,
         collectionPage(stepRow),
       )
     ).body.value;
@@ -232,16 +271,31 @@ export async function ensureWebhook(
             'sdkmessagefilterid@odata.bind': `/sdkmessagefilters(${want.filterId})`,
           },
         });
+        // The image of the new step, bound to it by its Content-ID in the same changeset.
+        if (want.image) operations.push(createPostImage(want.image, `$${operations.length}`));
         plan.push(() => outcomes.set(want.filterId, outcomes.get(want.filterId) ?? 'created'));
-      } else if (!sameStep(found, want.columns)) {
+        continue;
+      }
+      const stepId = found.sdkmessageprocessingstepid.toLowerCase();
+      const imageOperations = withImages
+        ? alignPostImage(
+            found[STEP_IMAGES] ?? [],
+            want.image,
+            `/${recordPath('sdkmessageprocessingsteps', stepId)}`,
+          )
+        : [];
+      const stepDiffers = !sameStep(found, want.columns);
+      if (stepDiffers) {
         operations.push({
           method: 'PATCH',
-          url: `${API_PATH}${recordPath('sdkmessageprocessingsteps', found.sdkmessageprocessingstepid)}`,
+          url: `${API_PATH}${recordPath('sdkmessageprocessingsteps', stepId)}`,
           headers: { 'If-Match': '*' },
           body: { ...want.columns, statecode: 0, statuscode: 1 },
         });
-        plan.push(() => outcomes.set(want.filterId, outcomes.get(want.filterId) ?? 'updated'));
       }
+      operations.push(...imageOperations);
+      if (stepDiffers || imageOperations.length > 0)
+        plan.push(() => outcomes.set(want.filterId, outcomes.get(want.filterId) ?? 'updated'));
     }
     for (const row of current) {
       const filterId = row._sdkmessagefilterid_value?.toLowerCase();
@@ -285,7 +339,8 @@ export async function ensureWebhook(
       const failed = parts.find((part) => part.status >= 400);
       if (failed) {
         const operation = operations[Number(failed.contentId ?? '1') - 1];
-        throw partError(failed, operation?.method ?? 'POST', api.url('sdkmessageprocessingsteps'));
+        const set = operation?.url.slice(API_PATH.length).split('(')[0] || 'sdkmessageprocessingsteps';
+        throw partError(failed, operation?.method ?? 'POST', api.url(set));
       }
     } catch (error) {
       if (!isConnectorError(error) || error.code !== 'outcome_unknown') throw error;

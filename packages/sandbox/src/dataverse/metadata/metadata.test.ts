@@ -25,6 +25,7 @@ describe('metadata', () => {
         'salesorders',
         'sdkmessagefilters',
         'sdkmessageprocessingsteps',
+        'sdkmessageprocessingstepimages',
         'sdkmessages',
         'serviceendpoints',
         'systemusers',

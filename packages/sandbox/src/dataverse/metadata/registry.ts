@@ -15,6 +15,7 @@ import {
   sdkmessage,
   sdkmessagefilter,
   sdkmessageprocessingstep,
+  sdkmessageprocessingstepimage,
   serviceendpoint,
   systemuser,
 } from './tables/platform';
@@ -169,6 +170,7 @@ export const TABLES: readonly EntityDef[] = [
   sdkmessage,
   sdkmessagefilter,
   sdkmessageprocessingstep,
+  sdkmessageprocessingstepimage,
   asyncoperation,
   opportunityclose,
   quoteclose,

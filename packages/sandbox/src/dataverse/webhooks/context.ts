@@ -25,6 +25,7 @@ export interface ExecutionInfo {
   primaryEntityId: string;
   inputParameters: KeyValue[];
   outputParameters: KeyValue[];
+  preEntityImages: KeyValue[];
   postEntityImages: KeyValue[];
   sharedVariables: KeyValue[];
   stage: number;
@@ -76,7 +77,7 @@ export function executionContext(
     },
     ParentContext: parent,
     PostEntityImages: list(execution.postEntityImages),
-    PreEntityImages: [],
+    PreEntityImages: list(execution.preEntityImages),
     PrimaryEntityId: execution.primaryEntityId,
     PrimaryEntityName: execution.primaryEntityName,
     RequestId: null,
@@ -155,6 +156,32 @@ export function primaryNameImage(metadata: Metadata, row: StoredRow, logicalName
       false,
     ),
   };
+}
+
+/**
+ * A registered image (`sdkmessageprocessingstepimages`): the row's values of `columns` (every
+ * column when empty, `versionnumber` included), the primary key always, as `{key: alias, value:
+ * Entity}`. Columns without a value are left out, as a Retrieve leaves them out; no `__type`, as
+ * the sample's image.
+ */
+export function entityImage(
+  metadata: Metadata,
+  row: StoredRow,
+  logicalName: string,
+  alias: string,
+  columns: readonly string[],
+): KeyValue {
+  const model = metadata.entity(logicalName);
+  const pk = model.def.primaryIdAttribute;
+  const names = columns.length > 0 ? [...columns] : Object.keys(row.values);
+  if (!names.includes(pk)) names.push(pk);
+  const attributes: Array<[string, Wcf]> = [];
+  for (const name of names) {
+    const value = name === pk ? row.id : row.values[name];
+    if (value === undefined) continue;
+    attributes.push([name, attributeValue(model.attributes.get(name), value)]);
+  }
+  return { key: alias, value: entity(logicalName, row.id, attributes, false) };
 }
 
 export function targetReference(logicalName: string, id: string): WcfObject {

@@ -7,6 +7,7 @@ import {
   changedEntityTypes,
   createTarget,
   type ExecutionInfo,
+  entityImage,
   executionContext,
   MAX_MESSAGE_BYTES,
   type OperationInfo,
@@ -16,7 +17,7 @@ import {
   webhookBody,
 } from './context';
 import { type PendingPost, type PostResult, postWebhook } from './deliver';
-import { AuthType, parseAuthSettings, splitAttributes, WEBHOOK_CONTRACT } from './registration';
+import { AuthType, ImageType, parseAuthSettings, splitAttributes, WEBHOOK_CONTRACT } from './registration';
 import { EMPTY_GUID, type KeyValue } from './wcf';
 
 /** Delivery settings (`DataverseServiceOptions.webhooks`). */
@@ -82,6 +83,16 @@ interface Step {
   filteringAttributes: string[];
   asyncAutoDelete: boolean;
   endpoint: StoredRow;
+  images: StepImage[];
+}
+
+/** A registered `sdkmessageprocessingstepimages` row of a step. */
+interface StepImage {
+  alias: string;
+  /** 0 pre, 1 post, 2 both. */
+  type: number;
+  /** Logical names; empty: every column. */
+  columns: string[];
 }
 
 interface Delivery {
@@ -103,6 +114,7 @@ const INTERNAL_TABLES = new Set([
   'sdkmessage',
   'sdkmessagefilter',
   'sdkmessageprocessingstep',
+  'sdkmessageprocessingstepimage',
   'serviceendpoint',
 ]);
 
@@ -297,6 +309,7 @@ export class WebhookDispatcher {
   private activeSteps(): Step[] {
     const { store } = this;
     const steps: Step[] = [];
+    const images = this.stepImages();
     for (const row of store.rows('sdkmessageprocessingstep')) {
       const v = row.values;
       if (v['statecode'] !== 0 || v['stage'] !== 40 || v['mode'] !== 1) continue;
@@ -320,9 +333,28 @@ export class WebhookDispatcher {
         filteringAttributes: typeof attributes === 'string' ? splitAttributes(attributes) : [],
         asyncAutoDelete: v['asyncautodelete'] === true,
         endpoint,
+        images: images.get(row.id) ?? [],
       });
     }
     return steps;
+  }
+
+  /** The registered images by step id (in the order they were registered). */
+  private stepImages(): Map<string, StepImage[]> {
+    const byStep = new Map<string, StepImage[]>();
+    const rows = [...this.store.rows('sdkmessageprocessingstepimage')].sort((a, b) => a.version - b.version);
+    for (const row of rows) {
+      const v = row.values;
+      const step = v['sdkmessageprocessingstepid'];
+      const alias = v['entityalias'];
+      const type = v['imagetype'];
+      if (!isEntityRef(step) || typeof alias !== 'string' || typeof type !== 'number') continue;
+      const attributes = v['attributes'];
+      const list = byStep.get(step.id) ?? [];
+      list.push({ alias, type, columns: typeof attributes === 'string' ? splitAttributes(attributes) : [] });
+      byStep.set(step.id, list);
+    }
+    return byStep;
   }
 
   private prepare(
@@ -357,12 +389,13 @@ export class WebhookDispatcher {
         primaryEntityId: item.call.primaryEntityId,
         inputParameters: item.inputParameters,
         outputParameters: [],
+        preEntityImages: [],
         postEntityImages: [],
         sharedVariables: [],
         stage: 40,
       };
     } else {
-      execution = this.changeExecution(item.event);
+      execution = this.changeExecution(item.event, step.images);
     }
     const parentExecution: ExecutionInfo = group.message
       ? {
@@ -371,6 +404,7 @@ export class WebhookDispatcher {
           primaryEntityId: group.message.call.primaryEntityId,
           inputParameters: group.message.inputParameters,
           outputParameters: [],
+          preEntityImages: [],
           postEntityImages: [],
           sharedVariables: [changedEntityTypes(changed)],
           stage: 30,
@@ -384,6 +418,7 @@ export class WebhookDispatcher {
               : [{ key: 'SuppressDuplicateDetection', value: false }]),
           ],
           outputParameters: [],
+          preEntityImages: [],
           postEntityImages: [],
           sharedVariables: [changedEntityTypes(changed)],
           stage: 30,
@@ -424,15 +459,28 @@ export class WebhookDispatcher {
     };
   }
 
-  private changeExecution(event: ChangeEvent): ExecutionInfo {
+  /**
+   * The context of a committed change for one step: its Target, and the step's images of the row
+   * before (`PreEntityImages`: Update, Delete) and after (`PostEntityImages`: Create, Update) this
+   * change, then the `AsynchronousStepPrimaryName` image every async step gets.
+   */
+  private changeExecution(event: ChangeEvent, images: readonly StepImage[]): ExecutionInfo {
     const metadata = this.store.metadata;
     const messageName = OPERATION_MESSAGE[event.operation];
+    const imagesOf = (row: StoredRow | undefined, types: readonly number[]): KeyValue[] =>
+      row
+        ? images
+            .filter((image) => types.includes(image.type))
+            .map((image) => entityImage(metadata, row, event.entity, image.alias, image.columns))
+        : [];
     const base = {
       messageName,
       primaryEntityName: event.entity,
       primaryEntityId: event.id,
       sharedVariables: [],
       stage: 40,
+      preEntityImages:
+        event.operation === 'create' ? [] : imagesOf(event.before, [ImageType.pre, ImageType.both]),
     };
     if (event.operation === 'delete' || !event.after) {
       return {
@@ -450,7 +498,10 @@ export class WebhookDispatcher {
       ...base,
       inputParameters: [{ key: 'Target', value: target }],
       outputParameters: event.operation === 'create' ? [{ key: 'id', value: event.id }] : [],
-      postEntityImages: [primaryNameImage(metadata, event.after, event.entity)],
+      postEntityImages: [
+        ...imagesOf(event.after, [ImageType.post, ImageType.both]),
+        primaryNameImage(metadata, event.after, event.entity),
+      ],
     };
   }
 

@@ -13,7 +13,11 @@ import type { WriteContext } from '../write/context';
  * - a step needs an event handler; asynchronous steps only at stage 40 (post-operation);
  *   synchronous webhook steps are not simulated (501); the message filter must belong to the
  *   message and `filteringattributes` must name columns of the filter's table; `rank` defaults to
- *   1, `supporteddeployment` to 0 (server), `asyncautodelete` to false.
+ *   1, `supporteddeployment` to 0 (server), `asyncautodelete` to false;
+ * - an image belongs to a step of Create, Update or Delete (other messages: 501), its
+ *   `messagepropertyname` is the message's (`Id` for Create, `Target` for Update and Delete), a
+ *   Create has no pre image and a Delete no post image, and `attributes` must name columns of the
+ *   step's table.
  * Wording of these errors is ours (UNCONFIRMED, see the package README).
  */
 
@@ -35,6 +39,8 @@ export function deriveRegistration(
 ): void {
   if (model.def.logicalName === 'serviceendpoint') serviceEndpoint(current, changes);
   else if (model.def.logicalName === 'sdkmessageprocessingstep') processingStep(context, current, changes);
+  else if (model.def.logicalName === 'sdkmessageprocessingstepimage')
+    processingStepImage(context, current, changes);
 }
 
 function getter(current: StoredRow | undefined, changes: Changes) {
@@ -191,4 +197,63 @@ export function splitAttributes(text: string): string[] {
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name.length > 0);
+}
+
+/** The request property an image of each simulated message is taken from (SDK documentation). */
+export const IMAGE_MESSAGE_PROPERTY: Readonly<Record<string, string>> = {
+  Create: 'Id',
+  Update: 'Target',
+  Delete: 'Target',
+};
+export const ImageType = { pre: 0, post: 1, both: 2 } as const;
+
+function processingStepImage(context: WriteContext, current: StoredRow | undefined, changes: Changes): void {
+  const { store } = context;
+  const get = getter(current, changes);
+  const relevant = ['sdkmessageprocessingstepid', 'imagetype', 'messagepropertyname', 'attributes'];
+  if (current && !relevant.some((name) => changes.has(name))) return;
+  const stepRef = get('sdkmessageprocessingstepid');
+  // A missing step is the SystemRequired error the write path raises next.
+  const step = isEntityRef(stepRef) ? store.get('sdkmessageprocessingstep', stepRef.id) : undefined;
+  if (!step) return;
+  const messageRef = step.values['sdkmessageid'];
+  const message = isEntityRef(messageRef)
+    ? store.get('sdkmessage', messageRef.id)?.values['name']
+    : undefined;
+  const messageName = typeof message === 'string' ? message : '';
+  const property = IMAGE_MESSAGE_PROPERTY[messageName];
+  if (!property) throw errors.notImplemented(`Entity images on steps of the '${messageName}' message`);
+
+  const imagetype = get('imagetype');
+  if (messageName === 'Create' && (imagetype === ImageType.pre || imagetype === ImageType.both)) {
+    throw errors.invalidArgument(
+      'A pre-image cannot be registered on a step of the Create message: the record does not exist before the operation.',
+    );
+  }
+  if (messageName === 'Delete' && (imagetype === ImageType.post || imagetype === ImageType.both)) {
+    throw errors.invalidArgument(
+      'A post-image cannot be registered on a step of the Delete message: the record does not exist after the operation.',
+    );
+  }
+  const propertyName = get('messagepropertyname');
+  if (typeof propertyName === 'string' && propertyName.toLowerCase() !== property.toLowerCase()) {
+    throw errors.invalidArgument(
+      `The message property name '${propertyName}' is not valid for an image of the ${messageName} message. Use '${property}'.`,
+    );
+  }
+  const attributes = get('attributes');
+  const filterRef = step.values['sdkmessagefilterid'];
+  const table = isEntityRef(filterRef)
+    ? store.get('sdkmessagefilter', filterRef.id)?.values['primaryobjecttypecode']
+    : undefined;
+  const model = typeof table === 'string' ? store.metadata.findEntity(table) : undefined;
+  if (typeof attributes === 'string' && model) {
+    for (const name of splitAttributes(attributes)) {
+      if (!model.attributes.has(name)) {
+        throw errors.invalidArgument(
+          `The image attribute '${name}' is not a valid attribute of the entity '${model.def.logicalName}'.`,
+        );
+      }
+    }
+  }
 }

@@ -96,6 +96,7 @@ describe('message size', () => {
         { key: 'Target', value: updateTarget(metadata, row, 'salesorder', ['description'], true) },
       ],
       outputParameters: [],
+      preEntityImages: [],
       postEntityImages: [],
       sharedVariables: [],
       stage: 40,

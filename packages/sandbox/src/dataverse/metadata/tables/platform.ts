@@ -280,6 +280,48 @@ export const sdkmessageprocessingstep = defineTable({
   ],
 });
 
+/**
+ * An entity image of a step (`sdkmessageprocessingstepimages`): the row before (pre) and/or after
+ * (post) the operation, with the columns in `attributes` (empty: every column), sent under
+ * `entityalias` in `PreEntityImages`/`PostEntityImages`. Deleted with its step.
+ */
+export const sdkmessageprocessingstepimage = defineTable({
+  logicalName: 'sdkmessageprocessingstepimage',
+  schemaName: 'SdkMessageProcessingStepImage',
+  entitySetName: 'sdkmessageprocessingstepimages',
+  displayName: 'Sdk Message Processing Step Image',
+  primaryNameAttribute: 'name',
+  ownership: 'OrganizationOwned',
+  objectTypeCode: 4615,
+  changeTrackingEnabled: false,
+  columns: [
+    text('name', 256, { display: 'Name' }),
+    memo('description', 256, { display: 'Description' }),
+    text('entityalias', 256, { required: 'SystemRequired', display: 'Entity Alias' }),
+    picklist(
+      'imagetype',
+      [
+        [0, 'PreImage'],
+        [1, 'PostImage'],
+        [2, 'Both'],
+      ],
+      { required: 'SystemRequired', display: 'Image Type' },
+    ),
+    text('messagepropertyname', 256, { required: 'SystemRequired', display: 'Message Property Name' }),
+    memo('attributes', 100_000, { display: 'Attributes' }),
+    text('relatedattributename', 256, { display: 'Related Attribute Name' }),
+    lookup(
+      'sdkmessageprocessingstepid',
+      {
+        entity: 'sdkmessageprocessingstep',
+        relationship: 'sdkmessageprocessingstepid_sdkmessageprocessingstepimage',
+        cascade: 'Cascade',
+      },
+      { required: 'SystemRequired', display: 'SDK Message Processing Step' },
+    ),
+  ],
+});
+
 export const asyncoperation = defineTable({
   logicalName: 'asyncoperation',
   schemaName: 'AsyncOperation',
