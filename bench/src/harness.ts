@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -317,6 +317,7 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
         60_000,
       );
       child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        if (process.env['BENCH_WORKER_STDOUT']) appendFileSync(process.env['BENCH_WORKER_STDOUT'], chunk);
         buffer += chunk;
         const match = /^\{"ready":.*\}$/m.exec(buffer);
         if (match) {

@@ -9,6 +9,7 @@ export {
   type TokenProviderOptions,
 } from './auth/token-provider';
 export { type Clock, sleepUntil, systemClock } from './core/clock';
+export { type CompareStateStore, memoryCompareState } from './core/compare-state';
 export { checkConnector, checkRegistry } from './core/conformance';
 export type { ConnectorContext } from './core/context';
 export {

@@ -2,6 +2,7 @@ import { FNO_SEED_FACTS } from '@mlc/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  type CompareStateStore,
   type ConnectorContext,
   ConnectorError,
   countStream,
@@ -10,6 +11,7 @@ import {
   type FnoFullCompareCheckpoint,
   fetchFnoRecord,
   fnoConnector,
+  memoryCompareState,
   readStream,
 } from '../src/index';
 import { collect, type FnoSandbox, startFnoSandbox, testSetup } from './fno-sandbox';
@@ -38,8 +40,9 @@ function read(
   ctx: ConnectorContext,
   config: FnoConfig,
   checkpoint?: unknown,
+  state: CompareStateStore = memoryCompareState(),
 ): AsyncIterable<Page> {
-  return readStream(fnoConnector, stream, ctx, config, checkpoint);
+  return readStream(fnoConnector, stream, ctx, config, checkpoint, { state });
 }
 
 async function count(ctx: ConnectorContext, pathAndQuery: string): Promise<number> {
@@ -70,7 +73,8 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
     );
     // The source counts what a full read returns (the initial load's total), in one request.
     expect(await countStream(fnoConnector, 'releasedProducts', ctx, config)).toBe(expected);
-    const first = await collect(read('releasedProducts', ctx, config));
+    const state = memoryCompareState();
+    const first = await collect(read('releasedProducts', ctx, config, undefined, state));
     expect(first.pages).toBe(Math.ceil(expected / PAGE));
     expect(first.pages).toBeGreaterThan(1);
     expect(first.metas.every((meta) => (meta as { read: string }).read === 'full')).toBe(true);
@@ -94,7 +98,7 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
     const checkpoint = last(first.checkpoints) as FnoFullCompareCheckpoint;
     expect(checkpoint).toMatchObject({ complete: true, pass: 1, scope: 'usmf' });
     const again = await collect(
-      read('releasedProducts', ctx, config, JSON.parse(JSON.stringify(checkpoint))),
+      read('releasedProducts', ctx, config, JSON.parse(JSON.stringify(checkpoint)), state),
     );
     expect(again.records).toEqual([]);
     expect(again.metas[0]).toEqual({ read: 'incremental' });
@@ -104,7 +108,7 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
       url: `${sb.fnoUrl}/data/ReleasedProductsV2(dataAreaId='usmf',ItemNumber='${FNO_SEED_FACTS.commonItem}')`,
       json: { SalesPrice: 4321.5 },
     });
-    const changed = await collect(read('releasedProducts', ctx, config, last(again.checkpoints)));
+    const changed = await collect(read('releasedProducts', ctx, config, last(again.checkpoints), state));
     expect(upserts(changed.records).map((r) => [r.key, r.row['SalesPrice']])).toEqual([
       [`ReleasedProductsV2(dataAreaId='usmf',ItemNumber='${FNO_SEED_FACTS.commonItem}')`, 4321.5],
     ]);
@@ -113,7 +117,8 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
   it('cross-company reads every legal entity; a changed read scope starts a full read again', async () => {
     const { ctx, config } = sb.context(undefined, { readScope: 'cross-company' });
     const expected = await count(ctx, 'ReleasedProductsV2/$count?cross-company=true');
-    const all = await collect(read('releasedProducts', ctx, config));
+    const state = memoryCompareState();
+    const all = await collect(read('releasedProducts', ctx, config, undefined, state));
     const rows = upserts(all.records);
     expect(rows).toHaveLength(expected);
     expect(new Set(rows.map((r) => r.row['dataAreaId']))).toEqual(new Set(['usmf', 'demf']));
@@ -123,14 +128,15 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
     expect(keys.has(`demf/${FNO_SEED_FACTS.usmfOnlyItem}`)).toBe(false);
 
     const narrowed = sb.config(undefined, { readScope: ['demf'] });
-    const restarted = await collect(read('releasedProducts', ctx, narrowed, last(all.checkpoints)), 1);
+    const restarted = await collect(read('releasedProducts', ctx, narrowed, last(all.checkpoints), state), 1);
     expect(restarted.metas[0]).toMatchObject({ read: 'full', restart: { code: 'read_scope_changed' } });
     expect(upserts(restarted.records).every((r) => r.row['dataAreaId'] === 'demf')).toBe(true);
   });
 
   it('an interrupted pass resumes from the stored next link and misses nothing', async () => {
     const { ctx, config } = sb.context(undefined, { readScope: ['demf'] });
-    const baseline = await collect(read('releasedProducts', ctx, config));
+    const state = memoryCompareState();
+    const baseline = await collect(read('releasedProducts', ctx, config, undefined, state));
     const keys = upserts(baseline.records).map((r) => r.row['ItemNumber'] as string);
     // One change on the first page, one on the last.
     const early = keys[3] as string;
@@ -142,14 +148,40 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
         json: { SearchName: `CHANGED ${item}` },
       });
     }
-    const partial = await collect(read('releasedProducts', ctx, config, last(baseline.checkpoints)), 2);
+    const partial = await collect(
+      read('releasedProducts', ctx, config, last(baseline.checkpoints), state),
+      2,
+    );
     const stored = JSON.parse(JSON.stringify(last(partial.checkpoints))) as FnoFullCompareCheckpoint;
     expect(stored).toMatchObject({ complete: false, segment: 0, pass: 2 });
     expect(stored.nextLink).toContain('$skip=1000');
-    const rest = await collect(read('releasedProducts', ctx, config, stored));
+    const rest = await collect(read('releasedProducts', ctx, config, stored, state));
     expect(rest.pages).toBe(baseline.pages - 2);
     const changed = [...upserts(partial.records), ...upserts(rest.records)].map((r) => r.row['ItemNumber']);
     expect(changed.sort()).toEqual([early, late].sort());
+  });
+
+  it('a checkpoint of the earlier format (hashes inside it) starts a full read again, saying why', async () => {
+    const { ctx, config } = sb.context(undefined, { readScope: ['demf'] });
+    const legacy = {
+      version: 1,
+      scope: 'demf',
+      pass: 3,
+      baseline: true,
+      segment: 0,
+      nextLink: null,
+      complete: true,
+      startedAt: '2026-01-05T08:00:00.000Z',
+      completedAt: '2026-01-05T08:01:00.000Z',
+      records: { "ReleasedProductsV2(dataAreaId='demf',ItemNumber='X')": 'q3Jf0aZ-1kLm0' },
+    };
+    const restarted = await collect(read('releasedProducts', ctx, config, legacy), 1);
+    expect(restarted.metas[0]).toMatchObject({
+      read: 'full',
+      restart: { code: 'checkpoint_format_changed' },
+    });
+    expect(restarted.records).toHaveLength(PAGE);
+    expect(last(restarted.checkpoints)).toMatchObject({ version: 2, pass: 1, baseline: false });
   });
 
   it('product names come from the shared ProductsV2 (no legal entity)', async () => {
@@ -207,7 +239,8 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
       ctx,
       "CustomersV3/$count?$filter=dataAreaId%20eq%20'demf'&cross-company=true",
     );
-    const baseline = await collect(read('customers', ctx, config));
+    const state = memoryCompareState();
+    const baseline = await collect(read('customers', ctx, config, undefined, state));
     expect(baseline.records).toHaveLength(expected);
 
     const created = await ensureCustomer(ctx, config, {
@@ -216,14 +249,14 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
       organizationName: 'Fischer Anlagenbau GmbH',
       address: { city: 'Köln', countryRegionId: 'DEU' },
     });
-    const withNew = await collect(read('customers', ctx, config, last(baseline.checkpoints)));
+    const withNew = await collect(read('customers', ctx, config, last(baseline.checkpoints), state));
     const newKey = `CustomersV3(dataAreaId='demf',CustomerAccount='${created.customerAccount}')`;
     expect(
       upserts(withNew.records).map((r) => [r.key, r.row['OrganizationName'], r.row['SalesCurrencyCode']]),
     ).toEqual([[newKey, 'Fischer Anlagenbau GmbH', 'EUR']]);
 
     await testSetup(ctx).request({ method: 'DELETE', url: `${sb.fnoUrl}/data/${newKey}` });
-    const withDelete = await collect(read('customers', ctx, config, last(withNew.checkpoints)));
+    const withDelete = await collect(read('customers', ctx, config, last(withNew.checkpoints), state));
     expect(withDelete.records).toEqual([
       {
         op: 'delete',
@@ -233,7 +266,10 @@ describe('F&O sources (sandbox, HTTPS, msal-node tokens)', () => {
         reason: expect.stringMatching(/no longer has this record/),
       },
     ]);
-    expect((last(withDelete.checkpoints) as FnoFullCompareCheckpoint).records[newKey]).toBeUndefined();
+    // Once that pass is the baseline, the deleted customer is forgotten: not reported again.
+    const after = await collect(read('customers', ctx, config, last(withDelete.checkpoints), state));
+    expect(after.records).toEqual([]);
+    expect((await state.baseline([newKey])).has(newKey)).toBe(false);
   });
 
   it('fetchOne reads one record by its full key (dataAreaId included), in any company', async () => {

@@ -13,6 +13,7 @@ export { type EmbeddedPostgresOptions, type RunningDatabase, startEmbeddedPostgr
 export { withAdvisoryLock } from './lock';
 export { MIGRATION_LOCK_KEY, type MigrateResult, migrateDatabase, migrationsFolder } from './migrate';
 export { findProjectRoot, localDataDir } from './project';
+export { type CompareStateRepository, createCompareStateRepository } from './repositories/compare-state';
 export {
   type CursorsRepository,
   createCursorsRepository,

@@ -17,7 +17,9 @@ import {
 } from '@mlc/connectors';
 import {
   type BulkOutcome,
+  type CompareStateRepository,
   type CursorsRepository,
+  createCompareStateRepository,
   createCursorsRepository,
   createRecordsRepository,
   type DbClient,
@@ -64,6 +66,8 @@ interface PollContext {
   runtime: SyncRuntime;
   records: RecordsRepository;
   cursors: CursorsRepository;
+  /** Per-record hashes of the F&O full-compare reads, per stream (in Postgres: memory stays flat). */
+  compare: CompareStateRepository;
   log: Logger;
   correlationId: string;
   progress: Progress;
@@ -115,6 +119,7 @@ export async function runPoll(deps: PollDeps, runtime: SyncRuntime, stream: Poll
     runtime,
     records: createRecordsRepository(deps.db.db),
     cursors,
+    compare: createCompareStateRepository(deps.db.db),
     correlationId,
     log: withContext(deps.logger, { connectionId: runtime.connectionId, correlationId, stream }),
     progress: {
@@ -205,6 +210,13 @@ async function firstReadTotal(ctx: PollContext, stream: PollStream): Promise<num
 async function saveProgress(ctx: PollContext) {
   ctx.progress.updatedAt = new Date().toISOString();
   await ctx.cursors.save(ctx.runtime.connectionId, 'fno', `progress/${ctx.progress.stream}`, ctx.progress);
+}
+
+/** Reads an F&O stream from its stored checkpoint, its record hashes kept under the same name. */
+function readFno(ctx: PollContext, source: string, config: FnoConfig, cursor: string, stored: unknown) {
+  return readStream(fnoConnector, source, ctx.runtime.fno.ctx, config, stored ?? undefined, {
+    state: ctx.compare.forStream(ctx.runtime.connectionId, cursor),
+  });
 }
 
 function fnoConfigFor(runtime: SyncRuntime, legalEntities: readonly string[]): FnoConfig {
@@ -489,6 +501,14 @@ async function fetchProductNames(
   return out;
 }
 
+type ProductName = Extract<FnoProductRecord, { op: 'upsert' }>['row'];
+
+/** The fields of a `ProductsV2` row the product mapping uses: what a name waiting for its released product keeps. */
+function nameFieldsOf(row: ProductName): ProductName {
+  const { ProductNumber, ProductName, ProductSearchName, ProductDescription } = row;
+  return { ProductNumber, ProductName, ProductSearchName, ProductDescription } as ProductName;
+}
+
 async function pollProducts(ctx: PollContext) {
   const { runtime } = ctx;
   const legalEntity = runtime.settings.catalog.legalEntity ?? runtime.settings.legalEntities.default;
@@ -506,14 +526,13 @@ async function pollProducts(ctx: PollContext) {
   // Names first (shared ProductsV2), kept until the released products that need them are written.
   ctx.progress.phase = 'product names';
   const namesStream = 'products/ProductsV2';
-  const names = new Map<string, Extract<FnoProductRecord, { op: 'upsert' }>['row']>();
+  const names = new Map<string, ProductName>();
   let namesCheckpoint: unknown;
   const storedNames = await ctx.cursors.get(runtime.connectionId, 'fno', namesStream, checkpointSchema);
-  for await (const page of readAhead(
-    readStream(fnoConnector, 'products', runtime.fno.ctx, config, storedNames ?? undefined),
-  )) {
+  for await (const page of readAhead(readFno(ctx, 'products', config, namesStream, storedNames))) {
     for (const record of page.records as FnoProductRecord[]) {
-      if (record.op === 'upsert' && record.row.ProductNumber) names.set(record.row.ProductNumber, record.row);
+      if (record.op === 'upsert' && record.row.ProductNumber)
+        names.set(record.row.ProductNumber, nameFieldsOf(record.row));
     }
     namesCheckpoint = page.checkpoint;
   }
@@ -521,7 +540,6 @@ async function pollProducts(ctx: PollContext) {
   ctx.progress.phase = 'released products';
   await saveProgress(ctx);
   const releasedStream = `products/ReleasedProductsV2@${legalEntity}`;
-  const seen = new Set<string>();
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', releasedStream, checkpointSchema);
   const mapProduct = async (rows: Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'][]) => {
     if (rows.length === 0) return;
@@ -541,7 +559,8 @@ async function pollProducts(ctx: PollContext) {
         ),
       ),
     ];
-    for (const [number, named] of await fetchProductNames(runtime, config, missing)) names.set(number, named);
+    for (const [number, named] of await fetchProductNames(runtime, config, missing))
+      names.set(number, nameFieldsOf(named));
     await writePage(ctx, 'product', 'products', rows, (row) => ({
       key: {
         naturalKey: row.ItemNumber,
@@ -556,19 +575,18 @@ async function pollProducts(ctx: PollContext) {
       }),
     }));
   };
-  for await (const page of readAhead(
-    readStream(fnoConnector, 'releasedProducts', runtime.fno.ctx, config, stored ?? undefined),
-  )) {
+  for await (const page of readAhead(readFno(ctx, 'releasedProducts', config, releasedStream, stored))) {
     const rows = (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record.row] : [],
     );
-    for (const row of rows) if (row.ProductNumber) seen.add(row.ProductNumber);
     await mapProduct(rows);
+    // A name used by its released product is done with; the names left at the end are renames.
+    for (const row of rows) if (row.ProductNumber) names.delete(row.ProductNumber);
     await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, page.checkpoint);
     await saveProgress(ctx);
   }
   // Names that changed for products whose released row did not.
-  const renamed = [...names.keys()].filter((number) => !seen.has(number));
+  const renamed = [...names.keys()];
   if (storedNames !== undefined && renamed.length > 0) {
     const rows: Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'][] = [];
     for (const number of renamed) {
@@ -644,9 +662,7 @@ async function pollPrices(ctx: PollContext) {
     return le && priceLevelId ? { le, priceLevelId } : undefined;
   };
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
-  for await (const page of readAhead(
-    readStream(fnoConnector, 'prices', runtime.fno.ctx, config, stored ?? undefined),
-  )) {
+  for await (const page of readAhead(readFno(ctx, 'prices', config, stream, stored))) {
     const records = page.records as FnoPriceRecord[];
     const upserts = records.flatMap((record) => (record.op === 'upsert' ? [record] : []));
     const bases = upserts.filter((record): record is BaseUpsert => record.entitySet === 'ReleasedProductsV2');
@@ -896,13 +912,7 @@ async function pollCustomers(ctx: PollContext) {
   const config = fnoConfigFor(runtime, legalEntities);
   const stream = `customers@${legalEntities.join(',')}`;
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
-  for await (const page of readStream(
-    fnoConnector,
-    'customers',
-    runtime.fno.ctx,
-    config,
-    stored ?? undefined,
-  )) {
+  for await (const page of readFno(ctx, 'customers', config, stream, stored)) {
     const read = (page.records as FnoCustomerRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record.row] : [],
     );

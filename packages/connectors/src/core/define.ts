@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CompareStateStore } from './compare-state';
 import type { ConnectorContext } from './context';
 import type { ConnectorError, UpstreamDetail } from './errors';
 
@@ -57,14 +58,26 @@ export interface SourcePageMeta {
   restart?: { reason: string; code: string; message: string; upstream?: UpstreamDetail };
 }
 
+export interface SourceReadOptions {
+  state: CompareStateStore;
+}
+
 export interface SourceDefinition<Config, R, C> {
   description?: string;
   recordSchema: z.ZodType<R>;
   checkpointSchema: z.ZodType<C>;
   /** Example data the conformance test parses with the schemas. */
   fixtures: { records: readonly unknown[]; checkpoint: unknown };
-  /** Pages of records; `checkpoint` is `undefined` on the very first run. */
-  read(ctx: ConnectorContext, config: Config, checkpoint: C | undefined): AsyncIterable<SourcePage<R, C>>;
+  /**
+   * Pages of records; `checkpoint` is `undefined` on the very first run. `options.state` is where
+   * a source that compares full reads keeps its per-record hashes (`compare-state.ts`).
+   */
+  read(
+    ctx: ConnectorContext,
+    config: Config,
+    checkpoint: C | undefined,
+    options: SourceReadOptions,
+  ): AsyncIterable<SourcePage<R, C>>;
   /**
    * How many records a full read returns, when the system can tell cheaply (e.g. OData
    * `$count`): what an initial load's progress is measured against. Optional.

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { schemaMismatch } from '../http/errors';
+import { type CompareStateStore, memoryCompareState } from './compare-state';
 import type { ConnectorContext } from './context';
 import type { AnyConnector, PingCheck, PingReporter, RecordOutcome, SourcePage } from './define';
 import { ConnectorError, isConnectorError } from './errors';
@@ -40,7 +41,8 @@ function streamOf<T>(streams: Record<string, T>, stream: string, connector: AnyC
 /**
  * Reads one stream: the stored checkpoint is parsed first (`undefined` starts from scratch), and
  * every page's records and checkpoint are checked with the stream's schemas before they reach the
- * caller.
+ * caller. `options.state` keeps a comparing source's per-record hashes between reads (without
+ * it, an in-memory store that lives for this read only).
  */
 export async function* readStream(
   connector: AnyConnector,
@@ -48,6 +50,7 @@ export async function* readStream(
   ctx: ConnectorContext,
   rawConfig: unknown,
   rawCheckpoint: unknown,
+  options: { state?: CompareStateStore } = {},
 ): AsyncGenerator<SourcePage<unknown, unknown>> {
   const source = streamOf(connector.sources, stream, connector, 'source');
   const config = parseConfig(connector, rawConfig);
@@ -58,7 +61,9 @@ export async function* readStream(
       throw schemaMismatch(`The stored checkpoint of ${connector.id}/${stream}`, parsed.error);
     checkpoint = parsed.data;
   }
-  for await (const page of source.read(ctx, config, checkpoint)) {
+  for await (const page of source.read(ctx, config, checkpoint, {
+    state: options.state ?? memoryCompareState(),
+  })) {
     const records = page.records.map((record, index) => {
       const parsed = source.recordSchema.safeParse(record);
       if (!parsed.success)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { CompareStateStore } from '../core/compare-state';
 import type { ConnectorContext } from '../core/context';
 import type { SourcePage, SourcePageMeta } from '../core/define';
 import { ConnectorError } from '../core/errors';
@@ -24,28 +25,30 @@ import {
  * F&O's entities have no modified date-time (CustomersV3, ReleasedProductsV2, SalesPriceAgreements,
  * ProductsV2; fno.md §3, §10), so there is no watermark to poll from. Each run ("pass") reads every
  * row in scope, page by page (`@odata.nextLink` as-is, `$orderby` the key for stable `$skip`
- * paging), hashes the properties we use, and yields only rows that are new or whose hash changed.
- * The checkpoint holds, per record key, that hash and the parity of the pass that last saw it
- * (~30 bytes a record: 60 kB for 2,000 products, 3 MB for 100,000). At the end of a pass, keys the
- * pass did not see are read again by key (15 to a request); those F&O no longer has become
- * `delete` records, those it still has (missed because `$skip` pages moved while rows were added)
- * count as seen. So a deletion is never inferred from paging alone.
+ * paging), hashes the properties we use, and yields only rows that are new or whose hash differs
+ * from the last completed pass. The hashes live in the caller's `CompareStateStore` (the worker's
+ * is in Postgres), asked for one page of keys at a time, so memory does not grow with the stream;
+ * the checkpoint holds only the position. At the end of a pass, keys the pass did not see are read
+ * again by key (15 to a request); those F&O no longer has become `delete` records, those it still
+ * has (missed because `$skip` pages moved while rows were added) count as seen. So a deletion is
+ * never inferred from paging alone.
  *
  * - First pass (no checkpoint): every row, `meta.read = 'full'`. Interrupted first passes start
  *   over (so `full` always means one uninterrupted read of everything).
  * - Later passes: changes only, `meta.read = 'incremental'`; interrupted passes resume from the
- *   stored next link.
- * - A different read scope (legal entities) than the checkpoint's: a new first pass, with
- *   `meta.restart` saying why.
+ *   stored next link (the resumed page's changed rows come out again: they are compared with the
+ *   last completed pass, never with a half-done one).
+ * - A different read scope (legal entities) than the checkpoint's, or a checkpoint of the earlier
+ *   format (version 1, which held the hashes itself): a new first pass, with `meta.restart` saying
+ *   why.
  */
 
-export const fullCompareCheckpointSchema = z.object({
-  version: z.literal(1),
+const position = {
   /** `cross-company`, the legal entities read (`demf,usmf`), or `shared`. */
   scope: z.string(),
   /** The pass in progress (or the last one, when `complete`). */
   pass: z.number().int().min(1),
-  /** Whether `records` holds a completed pass to compare with (false during the first pass). */
+  /** Whether the store holds a completed pass to compare with (false during the first pass). */
   baseline: z.boolean(),
   /** Segment (entity query) of the pass in progress, and where in it to resume. */
   segment: z.number().int().min(0),
@@ -53,11 +56,25 @@ export const fullCompareCheckpointSchema = z.object({
   complete: z.boolean(),
   startedAt: z.string(),
   completedAt: z.string().nullable(),
-  /** Record key → content hash followed by the parity (0/1) of the pass that last saw it. */
-  records: z.record(z.string(), z.string().regex(/^[A-Za-z0-9_-]+[01]$/)),
+};
+
+export const fullCompareCheckpointSchema = z.object({ version: z.literal(2), ...position });
+
+/** The earlier format, whose `records` held every key's hash: read once, then a new first pass. */
+const legacyCheckpointSchema = z.object({
+  version: z.literal(1),
+  ...position,
+  records: z.record(z.string(), z.string()),
 });
 
+/** What a stored checkpoint may be: the current format, or the earlier one (restarted). */
+export const storedFullCompareCheckpointSchema = z.union([
+  fullCompareCheckpointSchema,
+  legacyCheckpointSchema,
+]);
+
 export type FullCompareCheckpoint = z.output<typeof fullCompareCheckpointSchema>;
+type StoredCheckpoint = z.output<typeof storedFullCompareCheckpointSchema>;
 
 /** What one segment reads: an entity set with its key, scope and `$select`. */
 export interface SegmentEntity {
@@ -131,18 +148,26 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-const stamp = (hash: string, pass: number): string => `${hash}${pass % 2}`;
-const hashOf = (stamped: string): string => stamped.slice(0, -1);
-const seenIn = (stamped: string, pass: number): boolean => stamped.endsWith(String(pass % 2));
-
 /** Keys re-read per request at the end of a pass (keeps the URL well under 2,000 characters). */
 const VERIFY_CHUNK = 15;
+/** Unseen keys taken from the store at a time at the end of a pass. */
+const UNSEEN_BATCH = 1500;
+
+/** A row read and parsed, with its key and hash, before it is compared. */
+interface ReadRow {
+  segment: Segment;
+  row: Record<string, unknown>;
+  key: string;
+  hash: string;
+  extra: Record<string, unknown>;
+}
 
 export async function* readFullCompare<R>(
   ctx: ConnectorContext,
   config: FnoConfig,
   spec: FullCompareSpec<R>,
-  checkpoint: FullCompareCheckpoint | undefined,
+  checkpoint: StoredCheckpoint | undefined,
+  store: CompareStateStore,
 ): AsyncGenerator<SourcePage<R, FullCompareCheckpoint>> {
   const api = new FnoApi(ctx, config);
   const scopeValue = readScopeOf(config);
@@ -154,7 +179,7 @@ export async function* readFullCompare<R>(
       : scopeValue.join(',');
   const now = () => new Date(ctx.clock.now()).toISOString();
   const fresh = (): FullCompareCheckpoint => ({
-    version: 1,
+    version: 2,
     scope,
     pass: 1,
     baseline: false,
@@ -163,7 +188,6 @@ export async function* readFullCompare<R>(
     complete: false,
     startedAt: now(),
     completedAt: null,
-    records: {},
   });
 
   let state: FullCompareCheckpoint;
@@ -171,6 +195,17 @@ export async function* readFullCompare<R>(
   if (!checkpoint) {
     state = fresh();
     meta = { read: 'full' };
+  } else if (checkpoint.version === 1) {
+    state = fresh();
+    meta = {
+      read: 'full',
+      restart: {
+        reason:
+          "The stored read position is of an earlier format (it held every record's hash), so every record is read again once.",
+        code: 'checkpoint_format_changed',
+        message: 'full-compare checkpoint version 1 → 2',
+      },
+    };
   } else if (checkpoint.scope !== scope) {
     state = fresh();
     meta = {
@@ -182,6 +217,9 @@ export async function* readFullCompare<R>(
       },
     };
   } else if (checkpoint.complete) {
+    // The completed pass's checkpoint is stored (the caller saved it after its last page), so its
+    // marks can become the baseline now.
+    await store.promote(checkpoint.pass);
     state = {
       ...checkpoint,
       pass: checkpoint.pass + 1,
@@ -191,7 +229,6 @@ export async function* readFullCompare<R>(
       complete: false,
       startedAt: now(),
       completedAt: null,
-      records: { ...checkpoint.records },
     };
     meta = { read: 'incremental' };
   } else if (!checkpoint.baseline) {
@@ -199,13 +236,12 @@ export async function* readFullCompare<R>(
     state = fresh();
     meta = { read: 'full' };
   } else {
-    state = { ...checkpoint, records: { ...checkpoint.records } };
+    state = { ...checkpoint };
     meta = { read: 'incremental' };
   }
+  if (!state.baseline && state.segment === 0 && state.nextLink === null) await store.clear();
 
-  const snapshot = (): FullCompareCheckpoint => ({ ...state, records: { ...state.records } });
-
-  const upsert = (segment: Segment, raw: unknown, changed: R[]): void => {
+  const parse = (segment: Segment, raw: unknown): ReadRow => {
     const { entity } = segment;
     const parsed = entity.row.safeParse(raw);
     if (!parsed.success) {
@@ -216,29 +252,42 @@ export async function* readFullCompare<R>(
     const row = parsed.data;
     const key = formatKey(entity.entitySet, entity.keyFields, row);
     const extra = segment.extra?.(row, config) ?? {};
-    const hash = contentHash({ row, ...extra });
-    const previous = state.records[key];
-    state.records[key] = stamp(hash, state.pass);
-    if (previous !== undefined && hashOf(previous) === hash) return;
-    const record = spec.recordSchema.safeParse({
-      op: 'upsert',
-      entitySet: entity.entitySet,
-      key,
-      hash,
-      row,
-      ...extra,
-    });
-    if (!record.success) throw schemaMismatch(`The record ${key}`, record.error);
-    changed.push(record.data);
+    return { segment, row, key, hash: contentHash({ row, ...extra }), extra };
   };
+
+  /** Marks the rows read, and returns the records of those that differ from the baseline. */
+  const compare = async (rows: readonly ReadRow[]): Promise<R[]> => {
+    if (rows.length === 0) return [];
+    const baseline = state.baseline ? await store.baseline(rows.map((row) => row.key)) : new Map();
+    await store.mark(
+      state.pass,
+      rows.map((row) => [row.key, row.hash] as const),
+    );
+    const changed: R[] = [];
+    for (const { segment, row, key, hash, extra } of rows) {
+      if (baseline.get(key) === hash) continue;
+      const record = spec.recordSchema.safeParse({
+        op: 'upsert',
+        entitySet: segment.entity.entitySet,
+        key,
+        hash,
+        row,
+        ...extra,
+      });
+      if (!record.success) throw schemaMismatch(`The record ${key}`, record.error);
+      changed.push(record.data);
+    }
+    return changed;
+  };
+
+  const snapshot = (): FullCompareCheckpoint => ({ ...state });
 
   while (state.segment < spec.segments.length) {
     const segment = spec.segments[state.segment] as Segment;
     let url = state.nextLink ?? firstPageUrl(segment.entity, scopeValue);
     for (;;) {
       const page = await api.get(url, rawPageSchema, 'backfill');
-      const records: R[] = [];
-      for (const raw of page.value) upsert(segment, raw, records);
+      const records = await compare(page.value.map((raw) => parse(segment, raw)));
       const next = page['@odata.nextLink'];
       if (next) {
         state.nextLink = next;
@@ -252,7 +301,7 @@ export async function* readFullCompare<R>(
         yield { records, checkpoint: snapshot(), meta };
         break;
       }
-      const tail = state.baseline ? await verifyUnseen(api, spec, state, upsert) : [];
+      const tail = state.baseline ? await verifyUnseen(api, spec, state, store, parse, compare) : [];
       state.complete = true;
       state.completedAt = now();
       yield { records: [...records, ...tail], checkpoint: snapshot(), meta };
@@ -260,7 +309,7 @@ export async function* readFullCompare<R>(
     }
   }
   // A stored position past the last segment (the stream's segments changed): close the pass.
-  const tail = state.baseline ? await verifyUnseen(api, spec, state, upsert) : [];
+  const tail = state.baseline ? await verifyUnseen(api, spec, state, store, parse, compare) : [];
   state.complete = true;
   state.completedAt = now();
   yield { records: tail, checkpoint: snapshot(), meta };
@@ -284,48 +333,57 @@ function safeKey(entity: SegmentEntity, row: Record<string, unknown>): string {
 }
 
 /**
- * Keys the pass did not see: read again by key. Rows F&O still has are treated as seen (and
- * yielded when they changed); the others become `delete` records and leave the checkpoint.
+ * Keys of the baseline the pass did not see: read again by key. Rows F&O still has are treated as
+ * seen (marked, and yielded when they changed); the others become `delete` records (the store
+ * forgets them when this pass becomes the baseline).
  */
 async function verifyUnseen<R>(
   api: FnoApi,
   spec: FullCompareSpec<R>,
   state: FullCompareCheckpoint,
-  upsert: (segment: Segment, raw: unknown, changed: R[]) => void,
+  store: CompareStateStore,
+  parse: (segment: Segment, raw: unknown) => ReadRow,
+  compare: (rows: readonly ReadRow[]) => Promise<R[]>,
 ): Promise<R[]> {
   const out: R[] = [];
-  const unseen = Object.entries(state.records)
-    .filter(([, stamped]) => !seenIn(stamped, state.pass))
-    .map(([key]) => ({ key, ...parseKey(key) }));
-  for (const segment of spec.segments) {
-    const { entity } = segment;
-    const mine = unseen.filter((item) => item.entitySet === entity.entitySet);
-    for (let start = 0; start < mine.length; start += VERIFY_CHUNK) {
-      const chunk = mine.slice(start, start + VERIFY_CHUNK);
-      const filter = chunk.map((item) => keyFilter(entity.keyFields, item.values)).join(' or ');
-      const url = `${entity.entitySet}${queryString({ filter, select: entity.select, crossCompany: entity.companyScoped })}`;
-      const rows: Record<string, unknown>[] = [];
-      for await (const page of api.pages(url, rawRowSchema, 'backfill')) rows.push(...page.rows);
-      for (const item of chunk) {
-        const found = rows.find((row) => sameKey(entity.keyFields, row, item.values as KeyValues));
-        if (found) {
-          upsert(segment, found, out);
-          continue;
+  let after: string | null = null;
+  for (;;) {
+    const keys = await store.unseen(state.pass, after, UNSEEN_BATCH);
+    if (keys.length === 0) return out;
+    after = keys[keys.length - 1] ?? null;
+    const unseen = keys.map((key) => ({ key, ...parseKey(key) }));
+    for (const segment of spec.segments) {
+      const { entity } = segment;
+      const mine = unseen.filter((item) => item.entitySet === entity.entitySet);
+      for (let start = 0; start < mine.length; start += VERIFY_CHUNK) {
+        const chunk = mine.slice(start, start + VERIFY_CHUNK);
+        const filter = chunk.map((item) => keyFilter(entity.keyFields, item.values)).join(' or ');
+        const url = `${entity.entitySet}${queryString({ filter, select: entity.select, crossCompany: entity.companyScoped })}`;
+        const rows: Record<string, unknown>[] = [];
+        for await (const page of api.pages(url, rawRowSchema, 'backfill')) rows.push(...page.rows);
+        const found: ReadRow[] = [];
+        for (const item of chunk) {
+          const row = rows.find((candidate) =>
+            sameKey(entity.keyFields, candidate, item.values as KeyValues),
+          );
+          if (row) {
+            found.push(parse(segment, row));
+            continue;
+          }
+          const record = spec.recordSchema.safeParse({
+            op: 'delete',
+            entitySet: entity.entitySet,
+            key: item.key,
+            keys: item.values,
+            reason: `${entity.entitySet} no longer has this record (read again by its key at the end of a full read).`,
+          });
+          if (!record.success) throw schemaMismatch(`The delete record ${item.key}`, record.error);
+          out.push(record.data);
         }
-        delete state.records[item.key];
-        const record = spec.recordSchema.safeParse({
-          op: 'delete',
-          entitySet: entity.entitySet,
-          key: item.key,
-          keys: item.values,
-          reason: `${entity.entitySet} no longer has this record (read again by its key at the end of a full read).`,
-        });
-        if (!record.success) throw schemaMismatch(`The delete record ${item.key}`, record.error);
-        out.push(record.data);
+        out.push(...(await compare(found)));
       }
     }
   }
-  return out;
 }
 
 const countPageSchema = z.looseObject({ '@odata.count': z.number().int().nonnegative() });

@@ -11,9 +11,9 @@ import {
 import {
   countFullCompare,
   type FullCompareCheckpoint,
-  fullCompareCheckpointSchema,
   readFullCompare,
   type Segment,
+  storedFullCompareCheckpointSchema,
 } from './full-compare';
 
 /**
@@ -66,7 +66,7 @@ export type CustomerRecord = z.output<typeof customerRecord>;
 export type PriceRecord = z.output<typeof priceRecord>;
 
 const exampleCheckpoint: FullCompareCheckpoint = {
-  version: 1,
+  version: 2,
   scope: 'usmf',
   pass: 2,
   baseline: true,
@@ -76,7 +76,6 @@ const exampleCheckpoint: FullCompareCheckpoint = {
   complete: false,
   startedAt: '2026-01-05T08:00:00.000Z',
   completedAt: null,
-  records: { "CustomersV3(dataAreaId='usmf',CustomerAccount='US-001')": 'q3Jf0aZ-1kLm0' },
 };
 
 function source<R>(
@@ -88,10 +87,10 @@ function source<R>(
   return defineSource({
     description,
     recordSchema,
-    checkpointSchema: fullCompareCheckpointSchema,
+    checkpointSchema: storedFullCompareCheckpointSchema,
     fixtures: { records, checkpoint: exampleCheckpoint },
-    read: (ctx, config: FnoConfig, checkpoint) =>
-      readFullCompare(ctx, config, { segments, recordSchema }, checkpoint),
+    read: (ctx, config: FnoConfig, checkpoint, { state }) =>
+      readFullCompare(ctx, config, { segments, recordSchema }, checkpoint, state),
     count: (ctx, config: FnoConfig) => countFullCompare(ctx, config, segments),
   });
 }

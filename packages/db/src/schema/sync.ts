@@ -186,3 +186,24 @@ export const keyMap = pgTable(
     check('key_map_crm_entity_format', sql`${t.crmEntity} ~ '^[a-z_][a-z0-9_]*$'`),
   ],
 );
+
+/**
+ * Per record key of a full-compare F&O stream (`sync_cursors.stream`): the content hash of the last
+ * completed read (`baseline`) and the mark of the read in progress (`mark`, `mark_pass`). Kept
+ * here, page by page, instead of inside the cursor, so a worker's memory does not grow with the
+ * catalog.
+ */
+export const compareState = pgTable(
+  'compare_state',
+  {
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    stream: text('stream').notNull(),
+    key: text('key').notNull(),
+    baseline: text('baseline'),
+    mark: text('mark'),
+    markPass: integer('mark_pass'),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.stream, t.key] })],
+);
