@@ -218,3 +218,17 @@ export async function unfinishedJobs(h: SyncHarness): Promise<number> {
   );
   return rows[0]?.n ?? 0;
 }
+
+/**
+ * Nothing queued or running: webhooks taken in, their runs done (an Update waits 1 s for more),
+ * delta reads done. A webhook is marked processed after the runs it asks for are queued, so once
+ * it is processed and the queue settled, every run it caused has ended.
+ */
+export async function settled(h: SyncHarness): Promise<void> {
+  await eventually('the queue settled', async () => {
+    const { rows } = await h.db.pool.query<{ n: number }>(
+      `select count(*)::int as n from pgboss.job where name in ('sync.record', 'inbox.process', 'sync.delta') and state in ('created', 'retry', 'active')`,
+    );
+    return rows[0]?.n === 0 ? true : undefined;
+  });
+}

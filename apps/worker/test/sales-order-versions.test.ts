@@ -9,6 +9,7 @@ import {
   type Line,
   orderNumberOf,
   type Row,
+  settled,
   unfinishedJobs,
 } from './sales-helpers';
 import { type SyncHarness, sleep, startSyncHarness } from './sync-harness';
@@ -40,16 +41,6 @@ async function orderCalls(h: SyncHarness): Promise<{ GET: number; PATCH: number 
     if (r.method === 'GET' || r.method === 'PATCH') calls[r.method] += r.count;
   }
   return calls;
-}
-
-/** Nothing queued or running: webhooks taken in, their runs done (an Update waits 1 s for more). */
-async function settled(h: SyncHarness): Promise<void> {
-  await eventually('the queue settled', async () => {
-    const { rows } = await h.db.pool.query<{ n: number }>(
-      `select count(*)::int as n from pgboss.job where name in ('sync.record', 'inbox.process', 'sync.delta') and state in ('created', 'retry', 'active')`,
-    );
-    return rows[0]?.n === 0 ? true : undefined;
-  });
 }
 
 /** What the `sync.record` jobs of a record ended with (`synced`, `covered`, …), oldest first. */
