@@ -29,6 +29,7 @@ import {
 import { createLogger, type Logger } from '@mlc/logger';
 import { type CompleteSandbox, startCompleteSandbox } from '@mlc/sandbox';
 import { IntakeError, type RunningWorker, receiveDataverseWebhook, startWorker } from '@mlc/worker';
+import { workerNodeArgs } from '@mlc/worker/node-options';
 import pg from 'pg';
 import type { BenchEnv } from './env';
 
@@ -291,7 +292,7 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
   const startChild = async (concurrency: number): Promise<ChildWorker> => {
     const child = spawn(
       process.execPath,
-      [...env.workerNodeArgs, '--import', 'tsx', path.join(here, 'worker-child.ts')],
+      [...workerNodeArgs(), ...env.workerNodeArgs, '--import', 'tsx', path.join(here, 'worker-child.ts')],
       {
         cwd: path.resolve(here, '..'),
         env: {

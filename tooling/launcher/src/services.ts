@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { workerNodeArgs } from '@mlc/worker/node-options';
 import type { ServiceSpec } from './supervisor';
 
 export interface ProductPorts {
@@ -28,7 +29,7 @@ export function productServices(root: string, databaseUrl: string, ports: Produc
     {
       name: 'worker',
       command: process.execPath,
-      args: [...tsx, 'src/main.ts'],
+      args: [...workerNodeArgs(env), ...tsx, 'src/main.ts'],
       cwd: path.join(root, 'apps', 'worker'),
       env: { ...env, WORKER_HEALTH_PORT: String(ports.worker) },
       healthUrl: `http://127.0.0.1:${ports.worker}/health`,
