@@ -7,6 +7,8 @@ export interface BenchEnv {
   childEnv: NodeJS.ProcessEnv;
   /** Extra Node arguments of the worker processes (`BENCH_WORKER_NODE_ARGS`, e.g. `--cpu-prof`). */
   workerNodeArgs: string[];
+  /** File the worker processes' stdout is appended to (`BENCH_WORKER_STDOUT`, e.g. for `--trace-gc`). */
+  workerStdout: string | undefined;
 }
 
 export function readBenchEnv(): BenchEnv {
@@ -21,6 +23,7 @@ export function readBenchEnv(): BenchEnv {
     logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
     childEnv: { ...process.env },
     workerNodeArgs: (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+    workerStdout: process.env['BENCH_WORKER_STDOUT'] || undefined,
   };
 }
 

@@ -292,7 +292,13 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
   const startChild = async (concurrency: number): Promise<ChildWorker> => {
     const child = spawn(
       process.execPath,
-      [...workerNodeArgs(), ...env.workerNodeArgs, '--import', 'tsx', path.join(here, 'worker-child.ts')],
+      [
+        ...workerNodeArgs(env.childEnv),
+        ...env.workerNodeArgs,
+        '--import',
+        'tsx',
+        path.join(here, 'worker-child.ts'),
+      ],
       {
         cwd: path.resolve(here, '..'),
         env: {
@@ -318,7 +324,7 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
         60_000,
       );
       child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-        if (process.env['BENCH_WORKER_STDOUT']) appendFileSync(process.env['BENCH_WORKER_STDOUT'], chunk);
+        if (env.workerStdout) appendFileSync(env.workerStdout, chunk);
         buffer += chunk;
         const match = /^\{"ready":.*\}$/m.exec(buffer);
         if (match) {

@@ -9,7 +9,7 @@
  */
 export const DEFAULT_WORKER_MAX_HEAP_MB = 192;
 
-export function workerNodeArgs(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+export function workerNodeArgs(env: Readonly<Record<string, string | undefined>>): string[] {
   const raw = env['WORKER_MAX_HEAP_MB'];
   const mb = raw && /^\d+$/.test(raw) && Number(raw) >= 64 ? Number(raw) : DEFAULT_WORKER_MAX_HEAP_MB;
   return [`--max-old-space-size=${mb}`];
