@@ -8,7 +8,7 @@ export interface BenchEnv {
   /** Extra Node arguments of the worker processes (`BENCH_WORKER_NODE_ARGS`, e.g. `--cpu-prof`). */
   workerNodeArgs: string[];
   /** File the worker processes' stdout is appended to (`BENCH_WORKER_STDOUT`, e.g. for `--trace-gc`). */
-  workerStdout: string | undefined;
+  workerStdout?: string | undefined;
 }
 
 export function readBenchEnv(): BenchEnv {
