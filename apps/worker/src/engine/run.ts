@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { compareRowVersions, parseRowVersion } from '@mlc/connectors';
 import {
   and,
   asc,
@@ -64,7 +65,6 @@ export type Covering =
 
 /** Where a step's `sourceVersion` is kept in its audit event's output. */
 export const SOURCE_VERSION_KEY = 'sourceVersion';
-const VERSION = /^\d{1,20}$/;
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -280,10 +280,7 @@ async function coveringRun(
   request: RunRequest,
 ): Promise<Covering | undefined> {
   if (request.replay) return undefined;
-  const version =
-    request.sourceVersion !== undefined && VERSION.test(request.sourceVersion)
-      ? request.sourceVersion
-      : undefined;
+  const version = parseRowVersion(request.sourceVersion);
   if (!request.queuedAt && version === undefined) return undefined;
   if (record.status !== 'synced' && record.status !== 'skipped') return undefined;
   const events = schema.recordEvents;
@@ -307,21 +304,20 @@ async function coveringRun(
   }
   if (version === undefined) return undefined;
   // The oldest version the run read (a flow that reads the row twice decided on both).
-  let read: bigint | undefined;
+  let read: string | undefined;
   for (const step of steps) {
-    const value = (step.output as Record<string, unknown> | null)?.[SOURCE_VERSION_KEY];
-    if (typeof value !== 'string' || !VERSION.test(value)) continue;
-    if (read === undefined || BigInt(value) < read) read = BigInt(value);
+    const value = parseRowVersion((step.output as Record<string, unknown> | null)?.[SOURCE_VERSION_KEY]);
+    if (value !== undefined && (read === undefined || compareRowVersions(value, read) < 0)) read = value;
   }
-  if (read === undefined || read < BigInt(version)) return undefined;
-  return { kind: 'version-read', readVersion: read.toString(), runStartedAt };
+  if (read === undefined || compareRowVersions(read, version) < 0) return undefined;
+  return { kind: 'version-read', readVersion: read, runStartedAt };
 }
 
 /** A step's output as audited: with the version it read under `sourceVersion`, when it says one. */
 function auditedOutput(result: StepResult | undefined): unknown {
   const output = result?.output ?? null;
-  const version = result?.sourceVersion;
-  if (version === undefined || !VERSION.test(version)) return output;
+  const version = parseRowVersion(result?.sourceVersion);
+  if (version === undefined) return output;
   const base =
     output !== null && typeof output === 'object' && !Array.isArray(output) ? output : { value: output };
   return { ...base, [SOURCE_VERSION_KEY]: version };

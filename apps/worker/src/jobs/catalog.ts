@@ -1,3 +1,4 @@
+import { compareRowVersions } from '@mlc/connectors';
 import { z } from 'zod';
 
 /**
@@ -32,7 +33,7 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
 /** The higher of two versions (compared as numbers), or undefined when either is missing. */
 export function highestVersion(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined || b === undefined) return undefined;
-  return BigInt(a) >= BigInt(b) ? a : b;
+  return compareRowVersions(a, b) >= 0 ? a : b;
 }
 
 /** Infers the payload type of `key` from the schema. */
