@@ -9,6 +9,8 @@ export interface BenchEnv {
   workerNodeArgs: string[];
   /** File the worker processes' stdout is appended to (`BENCH_WORKER_STDOUT`, e.g. for `--trace-gc`). */
   workerStdout?: string | undefined;
+  /** File the worker processes' logs (stderr) are appended to (`BENCH_WORKER_LOG`, with `BENCH_LOG_LEVEL`). */
+  workerLog?: string | undefined;
 }
 
 export function readBenchEnv(): BenchEnv {
@@ -24,6 +26,7 @@ export function readBenchEnv(): BenchEnv {
     childEnv: { ...process.env },
     workerNodeArgs: (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
     workerStdout: process.env['BENCH_WORKER_STDOUT'] || undefined,
+    workerLog: process.env['BENCH_WORKER_LOG'] || undefined,
   };
 }
 

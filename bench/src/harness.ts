@@ -313,6 +313,7 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
     );
     const lines: string[] = [];
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (env.workerLog) appendFileSync(env.workerLog, chunk);
       lines.push(...chunk.split('\n').filter(Boolean));
       if (lines.length > 200) lines.splice(0, lines.length - 200);
     });

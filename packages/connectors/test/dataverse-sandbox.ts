@@ -60,6 +60,8 @@ export interface DataverseSandbox {
     counters(service: 'entra' | 'dataverse'): Promise<CountersSnapshot>;
     resetCounters(service: 'entra' | 'dataverse'): Promise<void>;
     reset(service: 'dataverse'): Promise<void>;
+    /** `PUT /_sandbox/limits`: the whole service-protection setting (and `x-ms-dop-hint`). */
+    limits(settings: Record<string, unknown>): Promise<void>;
   };
   close(): Promise<void>;
 }
@@ -165,6 +167,9 @@ export async function startDataverseSandbox(
       resetCounters: control.resetCounters,
       reset: async () => {
         await control.call('POST', `${dataverseUrl}/_sandbox/reset`);
+      },
+      limits: async (settings) => {
+        await control.call('PUT', `${dataverseUrl}/_sandbox/limits`, settings);
       },
     },
     async close() {

@@ -182,6 +182,7 @@ describe('Dataverse service protection limits (harness)', () => {
       executionTimeMs: 1_200_000,
       concurrentRequests: 52,
       windowSeconds: 300,
+      dopHint: 16,
       usage: [],
     });
     const bad = await putLimits({ requests: 0, windowSeconds: 'long', burst: 5 });
@@ -204,11 +205,13 @@ describe('Dataverse service protection limits (harness)', () => {
     // A refused PUT leaves the settings as they were.
     expect(((await (await h.fetch(`${h.origin}/_sandbox/limits`)).json()) as Limits).requests).toBe(6000);
 
-    await putLimits({ enabled: false, requests: 1 });
+    await putLimits({ enabled: false, requests: 1, dopHint: 6 });
     for (let i = 0; i < 5; i++) {
       const response = await h.api('WhoAmI');
       expect(response.status).toBe(200);
       expect(response.headers.get(BURST)).toBeNull();
+      // The recommended degree of parallelism is given with the limits off too.
+      expect(response.headers.get('x-ms-dop-hint')).toBe('6');
     }
   });
 

@@ -40,6 +40,7 @@ import { z } from 'zod';
 import { FlowError } from '../engine/errors';
 import { openCreates } from '../flows/customer-create-intent';
 import type { SyncRuntime } from '../flows/index';
+import { writeInOrder } from './page-pipeline';
 
 /**
  * F&O → Sales: the catalog (released products with their names, then prices) and customers, read
@@ -268,23 +269,6 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 }
 
 /**
- * Reads one page ahead: the next page is fetched from F&O while this one is written to Sales.
- * Pages still come out in order, each with its own checkpoint.
- */
-async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  for (;;) {
-    const current = await next;
-    if (current.done) return;
-    next = iterator.next();
-    // Awaited on the next turn; a failure while this page is written must not go unhandled.
-    next.catch(() => undefined);
-    yield current.value;
-  }
-}
-
-/**
  * Maps, compares and writes one page: returns when its outcomes are recorded (then the caller
  * saves the checkpoint). `map` returns `undefined` for rows that are not for Sales (skipped). The
  * page is written in slices of `SLICE` rows, `PARALLEL_SLICES` at a time, each slice's outcomes
@@ -397,7 +381,6 @@ async function writePage<R, T>(
       },
     );
   }
-  ctx.progress.done += rows.length;
   ctx.progress.written += written;
   ctx.progress.failed += failed;
 }
@@ -529,7 +512,7 @@ async function pollProducts(ctx: PollContext) {
   const names = new Map<string, ProductName>();
   let namesCheckpoint: unknown;
   const storedNames = await ctx.cursors.get(runtime.connectionId, 'fno', namesStream, checkpointSchema);
-  for await (const page of readAhead(readFno(ctx, 'products', config, namesStream, storedNames))) {
+  for await (const page of readFno(ctx, 'products', config, namesStream, storedNames)) {
     for (const record of page.records as FnoProductRecord[]) {
       if (record.op === 'upsert' && record.row.ProductNumber)
         names.set(record.row.ProductNumber, nameFieldsOf(record.row));
@@ -541,8 +524,10 @@ async function pollProducts(ctx: PollContext) {
   await saveProgress(ctx);
   const releasedStream = `products/ReleasedProductsV2@${legalEntity}`;
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', releasedStream, checkpointSchema);
-  const mapProduct = async (rows: Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'][]) => {
-    if (rows.length === 0) return;
+  type ReleasedRow = Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'];
+  /** Units and names the rows need (in order, one page at a time), then the write of the rows. */
+  const prepareProducts = async (rows: ReleasedRow[]): Promise<() => Promise<void>> => {
+    if (rows.length === 0) return async () => undefined;
     const { unitGroupId, unitIdByName, priceListIdByName, baseUnitId } = await refsOnce();
     await ensureUnits(
       ctx,
@@ -561,34 +546,44 @@ async function pollProducts(ctx: PollContext) {
     ];
     for (const [number, named] of await fetchProductNames(runtime, config, missing))
       names.set(number, nameFieldsOf(named));
-    await writePage(ctx, 'product', 'products', rows, (row) => ({
-      key: {
-        naturalKey: row.ItemNumber,
-        sourceId: `${legalEntity}/${row.ItemNumber}`,
-        label: row.ItemNumber,
-        targetDataAreaId: legalEntity,
-      },
-      result: toCrmProduct(row, row.ProductNumber ? names.get(row.ProductNumber) : undefined, {
-        defaultUomScheduleId: unitGroupId,
-        uomIdBySymbol: uoms,
-        ...(priceLevelId ? { priceLevelId } : {}),
-      }),
-    }));
+    return async () => {
+      await writePage(ctx, 'product', 'products', rows, (row) => ({
+        key: {
+          naturalKey: row.ItemNumber,
+          sourceId: `${legalEntity}/${row.ItemNumber}`,
+          label: row.ItemNumber,
+          targetDataAreaId: legalEntity,
+        },
+        result: toCrmProduct(row, row.ProductNumber ? names.get(row.ProductNumber) : undefined, {
+          defaultUomScheduleId: unitGroupId,
+          uomIdBySymbol: uoms,
+          ...(priceLevelId ? { priceLevelId } : {}),
+        }),
+      }));
+      ctx.progress.done += rows.length;
+    };
   };
-  for await (const page of readAhead(readFno(ctx, 'releasedProducts', config, releasedStream, stored))) {
-    const rows = (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
+  const releasedRows = (page: { records: unknown[] }) =>
+    (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record.row] : [],
     );
-    await mapProduct(rows);
-    // A name used by its released product is done with; the names left at the end are renames.
-    for (const row of rows) if (row.ProductNumber) names.delete(row.ProductNumber);
-    await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, page.checkpoint);
-    await saveProgress(ctx);
-  }
+  const writes = new WeakMap<object, () => Promise<void>>();
+  await writeInOrder(readFno(ctx, 'releasedProducts', config, releasedStream, stored), {
+    prepare: async (page) => {
+      writes.set(page, await prepareProducts(releasedRows(page)));
+    },
+    write: (page) => writes.get(page)?.() ?? Promise.resolve(),
+    commit: async (page) => {
+      // A name used by its released product is done with; the names left at the end are renames.
+      for (const row of releasedRows(page)) if (row.ProductNumber) names.delete(row.ProductNumber);
+      await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, page.checkpoint);
+      await saveProgress(ctx);
+    },
+  });
   // Names that changed for products whose released row did not.
   const renamed = [...names.keys()];
   if (storedNames !== undefined && renamed.length > 0) {
-    const rows: Extract<FnoReleasedProductRecord, { op: 'upsert' }>['row'][] = [];
+    const rows: ReleasedRow[] = [];
     for (const number of renamed) {
       const row = await fetchFnoRecord(
         runtime.fno.ctx,
@@ -599,7 +594,7 @@ async function pollProducts(ctx: PollContext) {
       );
       if (row) rows.push(row as never);
     }
-    await mapProduct(rows);
+    await (await prepareProducts(rows))();
   }
   if (namesCheckpoint !== undefined)
     await ctx.cursors.save(runtime.connectionId, 'fno', namesStream, namesCheckpoint);
@@ -662,7 +657,8 @@ async function pollPrices(ctx: PollContext) {
     return le && priceLevelId ? { le, priceLevelId } : undefined;
   };
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
-  for await (const page of readAhead(readFno(ctx, 'prices', config, stream, stored))) {
+  type PricePage = { records: unknown[]; checkpoint: unknown };
+  const writePrices = async (page: PricePage) => {
     const records = page.records as FnoPriceRecord[];
     const upserts = records.flatMap((record) => (record.op === 'upsert' ? [record] : []));
     const bases = upserts.filter((record): record is BaseUpsert => record.entitySet === 'ReleasedProductsV2');
@@ -743,7 +739,6 @@ async function pollPrices(ctx: PollContext) {
       ...restored,
     ];
     const rewrite = new Set(restored.map((base) => base.key));
-    const doneBefore = ctx.progress.done;
     ctx.progress.unchanged += bases.length - (baseRows.length - restored.length);
     await writePage(
       ctx,
@@ -793,7 +788,7 @@ async function pollPrices(ctx: PollContext) {
         }),
       };
     });
-    ctx.progress.done = doneBefore + records.length;
+    ctx.progress.done += records.length;
     // An ended agreement's record says why its price no longer comes from it.
     for (const record of lost) {
       if (winners.has(record.naturalKey.slice('agreement:'.length))) continue;
@@ -802,9 +797,22 @@ async function pollPrices(ctx: PollContext) {
         `Trade agreement ${record.sourceId} no longer sets this price (deleted, expired or changed): the base sales price applies again.`,
       );
     }
-    await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
-    await saveProgress(ctx);
-  }
+  };
+  // Pages of base prices only (one price per item, never another page's) are written two at a
+  // time; a page with trade agreements or deletions may decide the price of an item another page
+  // writes, so it is written alone, in read order.
+  const basesOnly = (page: PricePage) =>
+    (page.records as FnoPriceRecord[]).every(
+      (record) => record.op === 'upsert' && record.entitySet === 'ReleasedProductsV2',
+    );
+  await writeInOrder(readFno(ctx, 'prices', config, stream, stored), {
+    write: writePrices,
+    exclusive: (page) => !basesOnly(page),
+    commit: async (page) => {
+      await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
+      await saveProgress(ctx);
+    },
+  });
 }
 
 /** The base-price rows of the items of `targets` (`le/item/unit`), read again from F&O. */
@@ -949,6 +957,7 @@ async function pollCustomers(ctx: PollContext) {
         contactId: contactIds.get(row.CustomerAccount) ?? contactIdOf(row.CustomerAccount),
       }),
     }));
+    ctx.progress.done += organizations.length + persons.length;
     await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
     await saveProgress(ctx);
   }

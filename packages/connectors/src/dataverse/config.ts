@@ -51,15 +51,19 @@ export const dataverseExampleConfig: DataverseConfigInput = {
 };
 
 /**
- * The budget of a Dataverse host: 8 requests in flight at most, 5,000 per 300 s (headroom under
- * the documented 6,000), and a slow start: one request in flight at first and again after every
- * 429, doubling after 32 answers in a row without one. Dataverse counts every request that reaches
- * it while a `Retry-After` is pending (and lengthens the block); with one request in flight, none do.
+ * The budget of a Dataverse host: as many requests in flight as the environment recommends in
+ * `x-ms-dop-hint` ("Send parallel requests": use the hint as the degree of parallelism), never
+ * above the documented 52 concurrent requests per user, and 8 until a response has said; 5,000
+ * requests per 300 s (headroom under the documented 6,000); and a slow start: one request in
+ * flight at first and again after every 429, doubling after 8 answers in a row without one.
+ * Dataverse counts every request that reaches it while a `Retry-After` is pending (and lengthens
+ * the block); with one request in flight, none do.
  */
 export const dataverseBudgetOptions: BudgetOptions = {
   maxConcurrency: 8,
+  concurrencyHint: { header: 'x-ms-dop-hint', max: 52 },
   rate: { requests: 5000, windowMs: 300_000 },
-  slowStart: { initial: 1, increaseAfter: 32 },
+  slowStart: { initial: 1, increaseAfter: 8 },
 };
 
 export type DataverseHttpOptions = ConnectionHttpOptions;

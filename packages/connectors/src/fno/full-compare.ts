@@ -282,16 +282,30 @@ export async function* readFullCompare<R>(
 
   const snapshot = (): FullCompareCheckpoint => ({ ...state });
 
+  /**
+   * Starts a page's GET. A failure is kept for whoever awaits the page: the no-op catch only keeps
+   * it from being an unhandled rejection when nobody does (the consumer stopped, or the page
+   * before failed its compare).
+   */
+  const fetchPage = (url: string): Promise<z.output<typeof rawPageSchema>> => {
+    const page = api.get(url, rawPageSchema, 'backfill');
+    page.catch(() => {});
+    return page;
+  };
+
   while (state.segment < spec.segments.length) {
     const segment = spec.segments[state.segment] as Segment;
-    let url = state.nextLink ?? firstPageUrl(segment.entity, scopeValue);
+    let pending = fetchPage(state.nextLink ?? firstPageUrl(segment.entity, scopeValue));
     for (;;) {
-      const page = await api.get(url, rawPageSchema, 'backfill');
-      const records = await compare(page.value.map((raw) => parse(segment, raw)));
+      const page = await pending;
       const next = page['@odata.nextLink'];
+      // Prefetch: the segment's next page is fetched while this one is compared (store reads and
+      // writes) and yielded, at most one page ahead. The checkpoint still points at it, so a resume
+      // reads it again.
+      if (next) pending = fetchPage(next);
+      const records = await compare(page.value.map((raw) => parse(segment, raw)));
       if (next) {
         state.nextLink = next;
-        url = next;
         yield { records, checkpoint: snapshot(), meta };
         continue;
       }

@@ -166,3 +166,66 @@ describe('throttle budget: slow start', () => {
     expect(new ThrottleBudget({ maxConcurrency: 8 }).stats().concurrencyLimit).toBe(8);
   });
 });
+
+describe('throttle budget: concurrency hint', () => {
+  const options = {
+    maxConcurrency: 8,
+    rate: null,
+    concurrencyHint: { header: 'x-ms-dop-hint', max: 52 },
+  };
+
+  it('follows the host hint once a response carries it, never above its max, ignoring nonsense', async () => {
+    const budget = new ThrottleBudget(options, new ManualClock());
+    expect(budget.stats().concurrencyLimit).toBe(8);
+    budget.observe({ 'content-type': 'application/json' });
+    expect(budget.maxConcurrency).toBe(8);
+    budget.observe({ 'x-ms-dop-hint': '16' });
+    expect(budget.stats().concurrencyLimit).toBe(16);
+    budget.observe({ 'x-ms-dop-hint': '500' });
+    expect(budget.maxConcurrency).toBe(52);
+    for (const nonsense of ['', 'many', '-3', '2.5']) budget.observe({ 'x-ms-dop-hint': nonsense });
+    expect(budget.maxConcurrency).toBe(52);
+    budget.observe({ 'x-ms-dop-hint': '0' });
+    expect(budget.maxConcurrency).toBe(1);
+  });
+
+  it('grants more requests at once when the hint grows, and fewer new ones when it shrinks', async () => {
+    const budget = new ThrottleBudget(options, new ManualClock());
+    const granted: string[] = [];
+    const leases = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => track(budget, `a${i}`, 'backfill', granted)),
+    );
+    const more = Array.from({ length: 4 }, (_, i) => track(budget, `b${i}`, 'backfill', granted));
+    await settle();
+    expect(granted).toHaveLength(8);
+    budget.observe({ 'x-ms-dop-hint': '12' });
+    const extra = await Promise.all(more);
+    expect(granted).toHaveLength(12);
+    budget.observe({ 'x-ms-dop-hint': '4' });
+    const last = track(budget, 'c', 'backfill', granted);
+    for (const lease of [...leases, ...extra].slice(0, 8)) lease.release('answered');
+    await settle();
+    // 4 still in flight: the new maximum of 4 grants nothing more until one of them ends.
+    expect(granted).toHaveLength(12);
+    extra.at(-1)?.release('answered');
+    await last;
+    expect(granted).toHaveLength(13);
+  });
+
+  it('keeps a slow start going: the hint raises the ceiling, not the current limit', async () => {
+    const budget = new ThrottleBudget(
+      { ...options, slowStart: { initial: 1, increaseAfter: 2 } },
+      new ManualClock(),
+    );
+    budget.observe({ 'x-ms-dop-hint': '16' });
+    expect(budget.stats().concurrencyLimit).toBe(1);
+    for (let i = 0; i < 2; i++) (await budget.acquire()).release('answered');
+    expect(budget.stats().concurrencyLimit).toBe(2);
+  });
+
+  it('is ignored by a budget that follows no hint', () => {
+    const budget = new ThrottleBudget({ maxConcurrency: 8 });
+    budget.observe({ 'x-ms-dop-hint': '16' });
+    expect(budget.maxConcurrency).toBe(8);
+  });
+});

@@ -31,6 +31,12 @@ export interface BudgetOptions {
    * single request in flight while the host is throttling means none are.
    */
   slowStart?: { initial: number; increaseAfter: number } | null;
+  /**
+   * A response header in which the host recommends how many requests to keep in flight (Dataverse:
+   * `x-ms-dop-hint`, "the recommended degree of parallelism for the environment"). Once a response
+   * carries it, the hint replaces `maxConcurrency`, never above `max`; `maxConcurrency` holds until then.
+   */
+  concurrencyHint?: { header: string; max: number } | null;
 }
 
 /** How the request that held a slot ended: `throttled` (429) or anything else. */
@@ -61,7 +67,7 @@ export const defaultBudgetOptions = {
 } as const;
 
 export class ThrottleBudget {
-  readonly maxConcurrency: number;
+  #maxConcurrency: number;
   readonly rate: { requests: number; windowMs: number } | null;
   private active = 0;
   private readonly queues: Record<Priority, Waiter[]> = { live: [], normal: [], backfill: [] };
@@ -70,6 +76,7 @@ export class ThrottleBudget {
   private paused: number | undefined;
   private wakeAt: number | undefined;
   private readonly slowStart: { initial: number; increaseAfter: number } | null;
+  private readonly hint: { header: string; max: number } | null;
   private limit: number;
   private streak = 0;
 
@@ -77,7 +84,13 @@ export class ThrottleBudget {
     options: BudgetOptions = {},
     private readonly clock: Clock = systemClock,
   ) {
-    this.maxConcurrency = Math.max(1, options.maxConcurrency ?? defaultBudgetOptions.maxConcurrency);
+    this.#maxConcurrency = Math.max(1, options.maxConcurrency ?? defaultBudgetOptions.maxConcurrency);
+    this.hint = options.concurrencyHint
+      ? {
+          header: options.concurrencyHint.header.toLowerCase(),
+          max: Math.max(1, options.concurrencyHint.max),
+        }
+      : null;
     this.rate = options.rate === undefined ? { ...defaultBudgetOptions.rate } : options.rate;
     this.slowStart = options.slowStart
       ? {
@@ -86,6 +99,27 @@ export class ThrottleBudget {
         }
       : null;
     this.limit = this.slowStart ? this.slowStart.initial : this.maxConcurrency;
+  }
+
+  /** Requests allowed in flight once any slow start is over: the host's hint, or the configured value. */
+  get maxConcurrency(): number {
+    return this.#maxConcurrency;
+  }
+
+  /**
+   * Reads the host's concurrency hint from a response's headers (lower-case names), when this
+   * budget follows one: the new maximum applies to the next grants (requests in flight finish).
+   */
+  observe(headers: Readonly<Record<string, string | undefined>>): void {
+    if (!this.hint) return;
+    const raw = headers[this.hint.header];
+    if (raw === undefined || !/^\s*\d+\s*$/.test(raw)) return;
+    const next = Math.min(this.hint.max, Math.max(1, Number.parseInt(raw, 10)));
+    if (next === this.#maxConcurrency) return;
+    // A slow start that had reached the old maximum is over: the new one applies at once.
+    this.limit = this.limit >= this.#maxConcurrency ? next : Math.min(this.limit, next);
+    this.#maxConcurrency = next;
+    this.pump();
   }
 
   /** Waits for a slot. Rejects with the signal's reason when the caller gives up first. */

@@ -219,6 +219,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         // budget whose pause another clock decided.
         await sleepUntil(clock, notBefore, req.signal);
         attempt = await send(url, method, headers, body, req);
+        if (attempt.kind === 'response') budget.observe(attempt.headers);
         // Pause the host before giving the slot back: released first, the slot would go to the
         // next queued request, which would reach the host inside the Retry-After window.
         if (attempt.kind === 'response' && attempt.status === 429) {

@@ -2,6 +2,7 @@ import { errors } from '../errors';
 import { countChanges, handleChangeTracking, isTrackingRequest } from '../extensions/change-tracking';
 import type { EntityModel } from '../metadata/registry';
 import { MAX_PAGE_SIZE, queryCollection } from '../query/execute';
+import { seekRows } from '../query/index-seek';
 import { parseQueryOptions, type QueryOptions } from '../query/options';
 import { findRecord, recordNotFound, resolveRecordKey } from '../records';
 import { Annotation } from '../serialize/annotations';
@@ -19,7 +20,9 @@ export function readCollection(scope: RequestScope, model: EntityModel): void {
     return;
   }
   const options = parseQueryOptions(params, model, scope.filterContext());
-  readCollectionPage(scope, model, scope.state.store.rows(model.def.logicalName), options);
+  const { store } = scope.state;
+  const rows = options.seek ? seekRows(store, model, options.seek) : store.rows(model.def.logicalName);
+  readCollectionPage(scope, model, rows, options);
 }
 
 /** Change tracking's initial sync: the same pages, plus a deltaLink on the last one. */

@@ -7,6 +7,7 @@ import { AnnotationFilter } from '../serialize/annotations';
 import {
   BURST_REMAINING_HEADER,
   createServiceProtection,
+  DOP_HINT_HEADER,
   secondsText,
   TIME_REMAINING_HEADER,
 } from './protection';
@@ -80,7 +81,11 @@ describe('service protection limits', () => {
     const time = clock();
     const protection = createServiceProtection({ requests: 5, now: time.now });
     const first = protection.admit(USER);
-    expect(first.headers).toEqual({ [BURST_REMAINING_HEADER]: '4', [TIME_REMAINING_HEADER]: '1,200.00' });
+    expect(first.headers).toEqual({
+      [BURST_REMAINING_HEADER]: '4',
+      [TIME_REMAINING_HEADER]: '1,200.00',
+      [DOP_HINT_HEADER]: '16',
+    });
     time.advance(30);
     first.release();
     expect(protection.admit(USER).headers?.[TIME_REMAINING_HEADER]).toBe('1,199.97');
@@ -135,8 +140,10 @@ describe('service protection limits', () => {
     protection.admit(USER).release();
     expect(refusal(() => protection.admit(USER))?.code).toBe('0x80072322');
     expect(refusal(() => protection.admit('user-2'))).toBeUndefined();
-    protection.configure({ enabled: false });
-    for (let i = 0; i < 10_000; i++) expect(protection.admit(USER).headers).toBeUndefined();
+    protection.configure({ enabled: false, dopHint: 4 });
+    // Off: nothing counted, no budget headers; the degree-of-parallelism hint is still given.
+    for (let i = 0; i < 10_000; i++)
+      expect(protection.admit(USER).headers).toEqual({ [DOP_HINT_HEADER]: '4' });
     expect(protection.usage()).toEqual([]);
     protection.reset();
     expect(protection.settings()).toMatchObject({ enabled: true, requests: 1 });

@@ -11,6 +11,8 @@ import {
 
 export const BURST_REMAINING_HEADER = 'x-ms-ratelimit-burst-remaining-xrm-requests';
 export const TIME_REMAINING_HEADER = 'x-ms-ratelimit-time-remaining-xrm-requests';
+/** The environment's recommended degree of parallelism, on every response (limits on or off). */
+export const DOP_HINT_HEADER = 'x-ms-dop-hint';
 
 /** Retry-After of a concurrency refusal: the platform cannot know when a slot frees (UNCONFIRMED). */
 const CONCURRENCY_RETRY_AFTER_SECONDS = 1;
@@ -104,7 +106,8 @@ class Usage {
  *   continued hammering lengthens `Retry-After`.
  *
  * Every admitted response carries `x-ms-ratelimit-burst-remaining-xrm-requests` (requests left in
- * the window) and `x-ms-ratelimit-time-remaining-xrm-requests` (execution seconds left, `1,199.97`).
+ * the window) and `x-ms-ratelimit-time-remaining-xrm-requests` (execution seconds left, `1,199.97`);
+ * every response past authentication, admitted or not counted, carries `x-ms-dop-hint`.
  */
 export function createServiceProtection(options: ServiceProtectionOptions = {}): DataverseServiceProtection {
   const { now: clock, ...input } = options;
@@ -168,7 +171,8 @@ export function createServiceProtection(options: ServiceProtectionOptions = {}):
 
   return {
     admit(userId: string, request: AdmissionRequest = {}): Admission {
-      if (!settings.enabled) return { release: () => undefined };
+      const hint = { [DOP_HINT_HEADER]: String(settings.dopHint) };
+      if (!settings.enabled) return { headers: hint, release: () => undefined };
       const at = now();
       const arrived = request.arrivedAt;
       const start =
@@ -202,7 +206,7 @@ export function createServiceProtection(options: ServiceProtectionOptions = {}):
 
       usage.admitted.push(at);
       usage.inFlight += 1;
-      const headers = budgetHeaders(usage);
+      const headers = { ...hint, ...budgetHeaders(usage) };
       const owner = usage;
       let released = false;
       return {

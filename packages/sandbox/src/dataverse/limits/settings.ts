@@ -7,6 +7,7 @@ export const DEFAULT_LIMITS: Readonly<LimitsSettings> = Object.freeze({
   executionTimeMs: 1_200_000,
   concurrentRequests: 52,
   windowSeconds: 300,
+  dopHint: 16,
 });
 
 /**
@@ -24,6 +25,11 @@ export const limitsInputSchema = z.strictObject({
   concurrentRequests: z.number().int().min(1).max(100_000).default(DEFAULT_LIMITS.concurrentRequests),
   /** Length of the sliding window, in seconds. */
   windowSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_LIMITS.windowSeconds),
+  /**
+   * The recommended degree of parallelism every response carries in `x-ms-dop-hint` (the platform
+   * sets it per environment from the resources it has; 16 here is UNCONFIRMED, see the README).
+   */
+  dopHint: z.number().int().min(1).max(1000).default(DEFAULT_LIMITS.dopHint),
 });
 
 export type LimitsInput = z.input<typeof limitsInputSchema>;
@@ -34,6 +40,7 @@ export interface LimitsSettings {
   executionTimeMs: number;
   concurrentRequests: number;
   windowSeconds: number;
+  dopHint: number;
 }
 
 /** One user's use of the current window (`GET /_sandbox/limits`). */

@@ -3,6 +3,7 @@ import type { EntityModel, Navigation } from '../metadata/registry';
 import type { AttributeDef } from '../metadata/types';
 import { compileFilter, type FilterContext, type RowPredicate } from './filter/compile';
 import { parseFilter } from './filter/parser';
+import { type IndexSeek, indexSeekOf } from './index-seek';
 
 /** One `$orderby` key. */
 export interface OrderKey {
@@ -27,6 +28,8 @@ export interface ExpandItem {
 export interface QueryOptions {
   select: string[] | undefined;
   filter: RowPredicate | undefined;
+  /** Rows the filter can match, found through an index instead of a scan (`index-seek.ts`). */
+  seek: IndexSeek | undefined;
   hasFilter: boolean;
   orderby: OrderKey[];
   top: number | undefined;
@@ -76,9 +79,11 @@ export function parseQueryOptions(
   if (count !== null && count !== 'true' && count !== 'false') {
     throw errors.badRequest(`'${count}' is not a valid count option.`);
   }
+  const filterExpr = filterText ? parseFilter(filterText, aliases) : undefined;
   return {
     select: parseSelect(params.get('$select'), model),
-    filter: filterText ? compileFilter(parseFilter(filterText, aliases), model, context) : undefined,
+    filter: filterExpr ? compileFilter(filterExpr, model, context) : undefined,
+    seek: filterExpr ? indexSeekOf(filterExpr, model) : undefined,
     hasFilter: filterText !== null,
     orderby: parseOrderBy(params.get('$orderby'), model),
     top: parseTop(params.get('$top')),

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { writeInOrder } from './page-pipeline';
+
+interface Page {
+  n: number;
+  exclusive?: boolean;
+}
+
+async function* pagesOf(pages: Page[]): AsyncGenerator<Page> {
+  for (const page of pages) yield page;
+}
+
+/** A write per page that ends when the test says, recording what happened in order. */
+function harness() {
+  const events: string[] = [];
+  const finish = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let active = 0;
+  let maxActive = 0;
+  const steps = {
+    prepare: async (page: Page) => {
+      events.push(`prepare ${page.n}`);
+    },
+    write: (page: Page) =>
+      new Promise<void>((resolve, reject) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        events.push(`write ${page.n}`);
+        finish.set(page.n, {
+          resolve: () => {
+            active--;
+            resolve();
+          },
+          reject: (error) => {
+            active--;
+            reject(error);
+          },
+        });
+      }),
+    commit: async (page: Page) => {
+      events.push(`commit ${page.n}`);
+    },
+    exclusive: (page: Page) => page.exclusive === true,
+  };
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+  return { events, finish, steps, tick, maxActive: () => maxActive };
+}
+
+describe('writeInOrder', () => {
+  it('writes two pages at once and commits in read order, even when a later page ends first', async () => {
+    const h = harness();
+    const run = writeInOrder(pagesOf([{ n: 1 }, { n: 2 }, { n: 3 }]), h.steps);
+    await h.tick();
+    expect(h.events).toEqual(['prepare 1', 'write 1', 'prepare 2', 'write 2']);
+    h.finish.get(2)?.resolve();
+    await h.tick();
+    expect(h.events).not.toContain('commit 2');
+    h.finish.get(1)?.resolve();
+    await h.tick();
+    // Page 2 had ended: its commit follows at once, while page 3 is being written.
+    expect(h.events.slice(4)).toEqual(['commit 1', 'prepare 3', 'write 3', 'commit 2']);
+    h.finish.get(3)?.resolve();
+    await run;
+    expect(h.events.slice(8)).toEqual(['commit 3']);
+    expect(h.maxActive()).toBe(2);
+  });
+
+  it('writes an exclusive page alone: after every page before it, before any page after it', async () => {
+    const h = harness();
+    const run = writeInOrder(pagesOf([{ n: 1 }, { n: 2, exclusive: true }, { n: 3 }]), h.steps);
+    await h.tick();
+    expect(h.events).toEqual(['prepare 1', 'write 1']);
+    h.finish.get(1)?.resolve();
+    await h.tick();
+    expect(h.events.slice(2)).toEqual(['commit 1', 'prepare 2', 'write 2']);
+    h.finish.get(2)?.resolve();
+    await h.tick();
+    expect(h.events.slice(5)).toEqual(['commit 2', 'prepare 3', 'write 3']);
+    h.finish.get(3)?.resolve();
+    await run;
+    expect(h.maxActive()).toBe(1);
+  });
+
+  it('commits nothing from a failed page on, lets the page being written finish, and throws the failure', async () => {
+    const h = harness();
+    const run = writeInOrder(pagesOf([{ n: 1 }, { n: 2 }, { n: 3 }]), h.steps);
+    const outcome = run.then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    await h.tick();
+    h.finish.get(1)?.reject(new Error('page 1 refused'));
+    await h.tick();
+    let settled = false;
+    void outcome.then(() => {
+      settled = true;
+    });
+    await h.tick();
+    // Page 2 is still being written: the run waits for it before it reports the failure.
+    expect(settled).toBe(false);
+    h.finish.get(2)?.resolve();
+    expect((await outcome)?.message).toBe('page 1 refused');
+    expect(h.events).toEqual(['prepare 1', 'write 1', 'prepare 2', 'write 2']);
+  });
+});
