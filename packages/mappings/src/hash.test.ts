@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash, isEchoOf } from './hash';
 
@@ -61,5 +62,57 @@ describe('isEchoOf', () => {
     expect(isEchoOf({}, us)).toBe(false);
     expect(isEchoOf({ modifiedBy: null, hash: null, lastWrittenHash: null }, us)).toBe(false);
     expect(isEchoOf({ modifiedBy: '' }, '')).toBe(false);
+  });
+});
+
+/** The first implementation (path strings built eagerly): the canonical form must not change. */
+function reference(value: unknown, at = '$'): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`contentHash: ${at} is ${value}, not a JSON number`);
+      return JSON.stringify(Object.is(value, -0) ? 0 : value);
+    case 'object': {
+      if (Array.isArray(value))
+        return `[${value.map((item, i) => (item === undefined ? 'null' : reference(item, `${at}[${i}]`))).join(',')}]`;
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null)
+        throw new TypeError(`contentHash: ${at} is a ${prototype?.constructor?.name ?? 'non-plain object'}`);
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, entry]) => entry !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${reference(entry, `${at}.${key}`)}`).join(',')}}`;
+    }
+    default:
+      throw new TypeError(`contentHash: ${at} is a ${typeof value}, not a JSON value`);
+  }
+}
+
+describe('canonicalJson', () => {
+  it('writes exactly what the first implementation wrote (stored hashes stay valid)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.anything(), (json, anything) => {
+        expect(canonicalJson(json)).toBe(reference(json));
+        let expected: string | Error;
+        try {
+          expected = reference(anything);
+        } catch (error) {
+          expected = error as Error;
+        }
+        if (typeof expected === 'string') expect(canonicalJson(anything)).toBe(expected);
+        else expect(() => canonicalJson(anything)).toThrow(expected.message);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('names the deepest value that is not JSON', () => {
+    expect(() => canonicalJson({ lines: [{ qty: 1 }, { qty: Number.POSITIVE_INFINITY }] })).toThrow(
+      'contentHash: $.lines[1].qty is Infinity, not a JSON number',
+    );
+    expect(() => canonicalJson([new Map()])).toThrow('contentHash: $[0] is a Map');
   });
 });

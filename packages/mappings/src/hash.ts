@@ -21,33 +21,81 @@ export function contentHash(value: unknown): string {
 
 /** The canonical JSON text `contentHash` hashes. */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$');
+  try {
+    return write(value);
+  } catch (error) {
+    if (error instanceof NotJson) throw new TypeError(`contentHash: $${error.path()} ${error.what}`);
+    throw error;
+  }
 }
 
-function write(value: unknown, at: string): string {
+/**
+ * A value that is not JSON, found while writing; the path to it is collected on the way out (so
+ * the hot path builds no path strings: a catalog load hashes hundreds of thousands of records).
+ */
+class NotJson extends Error {
+  private readonly segments: string[] = [];
+  constructor(readonly what: string) {
+    super(what);
+  }
+  within(segment: string): NotJson {
+    this.segments.push(segment);
+    return this;
+  }
+  path(): string {
+    return this.segments.reverse().join('');
+  }
+}
+
+function write(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-    case 'boolean':
       return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`contentHash: ${at} is ${value}, not a JSON number`);
-      return JSON.stringify(Object.is(value, -0) ? 0 : value);
+      if (!Number.isFinite(value)) throw new NotJson(`is ${value}, not a JSON number`);
+      // JSON.stringify writes -0 as 0.
+      return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((item, index) => (item === undefined ? 'null' : write(item, `${at}[${index}]`))).join(',')}]`;
+        let out = '[';
+        for (let index = 0; index < value.length; index++) {
+          if (index > 0) out += ',';
+          const item: unknown = value[index];
+          if (item === undefined) out += 'null';
+          else out += within(item, index);
+        }
+        return `${out}]`;
       }
       const prototype = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) {
-        throw new TypeError(`contentHash: ${at} is a ${prototype?.constructor?.name ?? 'non-plain object'}`);
+        throw new NotJson(`is a ${prototype?.constructor?.name ?? 'non-plain object'}`);
       }
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, entry]) => entry !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${write(entry, `${at}.${key}`)}`).join(',')}}`;
+      const record = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, as `<` on strings does.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      for (const key of keys) {
+        const entry = record[key];
+        if (entry === undefined) continue;
+        if (out.length > 1) out += ',';
+        out += `${JSON.stringify(key)}:${within(entry, key)}`;
+      }
+      return `${out}}`;
     }
     default:
-      throw new TypeError(`contentHash: ${at} is a ${typeof value}, not a JSON value`);
+      throw new NotJson(`is a ${typeof value}, not a JSON value`);
+  }
+}
+
+/** Writes an item of an array (by index) or a property (by key), naming it when it is not JSON. */
+function within(value: unknown, at: number | string): string {
+  try {
+    return write(value);
+  } catch (error) {
+    throw error instanceof NotJson ? error.within(typeof at === 'number' ? `[${at}]` : `.${at}`) : error;
   }
 }
 

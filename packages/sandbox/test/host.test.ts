@@ -271,6 +271,18 @@ describe('sandbox host', () => {
     await sleep(160);
     expect(service.calls.flush).toBeGreaterThan(before);
   });
+
+  it('defers flushes while requests keep arriving, up to 12 intervals, and flushes once they stop', async () => {
+    await sleep(160);
+    const before = service.calls.flush;
+    const started = Date.now();
+    // 300 ms of back-to-back requests: 6 intervals, each with requests in it.
+    while (Date.now() - started < 300) await client.get(`${url}/api/data/v9.2/accounts`);
+    expect(service.calls.flush - before).toBeLessThanOrEqual(1);
+    const busy = service.calls.flush;
+    await sleep(160);
+    expect(service.calls.flush).toBeGreaterThan(busy);
+  });
 });
 
 describe('sandbox lifecycle', () => {

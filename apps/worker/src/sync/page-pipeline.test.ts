@@ -16,28 +16,29 @@ function harness() {
   const finish = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let active = 0;
   let maxActive = 0;
+  const write = (page: Page) =>
+    new Promise<number>((resolve, reject) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      events.push(`write ${page.n}`);
+      finish.set(page.n, {
+        resolve: () => {
+          active--;
+          resolve(page.n);
+        },
+        reject: (error) => {
+          active--;
+          reject(error);
+        },
+      });
+    });
   const steps = {
-    prepare: async (page: Page) => {
+    start: async (page: Page) => {
       events.push(`prepare ${page.n}`);
+      return () => write(page);
     },
-    write: (page: Page) =>
-      new Promise<void>((resolve, reject) => {
-        active++;
-        maxActive = Math.max(maxActive, active);
-        events.push(`write ${page.n}`);
-        finish.set(page.n, {
-          resolve: () => {
-            active--;
-            resolve();
-          },
-          reject: (error) => {
-            active--;
-            reject(error);
-          },
-        });
-      }),
-    commit: async (page: Page) => {
-      events.push(`commit ${page.n}`);
+    commit: async (n: number) => {
+      events.push(`commit ${n}`);
     },
     exclusive: (page: Page) => page.exclusive === true,
   };

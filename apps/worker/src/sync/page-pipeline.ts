@@ -12,43 +12,44 @@ export const PAGES_IN_FLIGHT = 2;
  * page; each page's checkpoint is still saved in order (`commit`), only once it and every page
  * before it are written, so a resumed load starts at the first page not entirely written.
  *
- * - `prepare` runs page by page, in order, before a page's write starts (shared look-ups that
- *   must not run twice at once, e.g. creating a missing unit).
+ * - `start` runs page by page, in read order (shared look-ups that must not run twice at once,
+ *   e.g. creating a missing unit), and returns the page's write, which runs while later pages
+ *   start. The write resolves to what `commit` needs (the checkpoint, a few keys), so a page's
+ *   rows are not kept once written while it waits for the pages before it.
  * - An `exclusive` page waits for every page before it, and the next page waits for it: pages
  *   whose writes may touch the same Sales rows as a neighbour's.
  * - After a failure no later page is committed: the pages being written finish (their outcomes
  *   are recorded, so a rerun finds them unchanged) and the first error is thrown.
  */
-export async function writeInOrder<P>(
+export async function writeInOrder<P, C>(
   pages: AsyncIterable<P>,
   steps: {
-    prepare?: (page: P) => Promise<void>;
-    write: (page: P) => Promise<void>;
-    commit: (page: P) => Promise<void>;
+    start: (page: P) => Promise<() => Promise<C>>;
+    commit: (written: C) => Promise<void>;
     exclusive?: (page: P) => boolean;
   },
 ): Promise<void> {
-  const writing: { page: P; done: Promise<void> }[] = [];
+  const writing: Promise<C>[] = [];
   const settleOldest = async () => {
     const oldest = writing[0];
     if (!oldest) return;
-    await oldest.done;
+    const written = await oldest;
     writing.shift();
-    await steps.commit(oldest.page);
+    await steps.commit(written);
   };
   try {
     for await (const page of pages) {
       const exclusive = steps.exclusive?.(page) ?? false;
       while (writing.length > 0 && (exclusive || writing.length >= PAGES_IN_FLIGHT)) await settleOldest();
-      await steps.prepare?.(page);
-      const done = steps.write(page);
+      const write = await steps.start(page);
+      const done = write();
       // Awaited in order by settleOldest; a failure meanwhile must not go unhandled.
       done.catch(() => undefined);
-      writing.push({ page, done });
+      writing.push(done);
       if (exclusive) await settleOldest();
     }
     while (writing.length > 0) await settleOldest();
   } finally {
-    await Promise.allSettled(writing.map((entry) => entry.done));
+    await Promise.allSettled(writing);
   }
 }

@@ -567,16 +567,21 @@ async function pollProducts(ctx: PollContext) {
     (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
       record.op === 'upsert' ? [record.row] : [],
     );
-  const writes = new WeakMap<object, () => Promise<void>>();
   await writeInOrder(readFno(ctx, 'releasedProducts', config, releasedStream, stored), {
-    prepare: async (page) => {
-      writes.set(page, await prepareProducts(releasedRows(page)));
+    start: async (page) => {
+      const rows = releasedRows(page);
+      const write = await prepareProducts(rows);
+      const numbers = rows.flatMap((row) => (row.ProductNumber ? [row.ProductNumber] : []));
+      const { checkpoint } = page;
+      return async () => {
+        await write();
+        return { checkpoint, numbers };
+      };
     },
-    write: (page) => writes.get(page)?.() ?? Promise.resolve(),
-    commit: async (page) => {
+    commit: async ({ checkpoint, numbers }) => {
       // A name used by its released product is done with; the names left at the end are renames.
-      for (const row of releasedRows(page)) if (row.ProductNumber) names.delete(row.ProductNumber);
-      await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, page.checkpoint);
+      for (const number of numbers) names.delete(number);
+      await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, checkpoint);
       await saveProgress(ctx);
     },
   });
@@ -806,10 +811,16 @@ async function pollPrices(ctx: PollContext) {
       (record) => record.op === 'upsert' && record.entitySet === 'ReleasedProductsV2',
     );
   await writeInOrder(readFno(ctx, 'prices', config, stream, stored), {
-    write: writePrices,
+    start: async (page) => {
+      const { checkpoint } = page;
+      return async () => {
+        await writePrices(page);
+        return checkpoint;
+      };
+    },
     exclusive: (page) => !basesOnly(page),
-    commit: async (page) => {
-      await ctx.cursors.save(runtime.connectionId, 'fno', stream, page.checkpoint);
+    commit: async (checkpoint) => {
+      await ctx.cursors.save(runtime.connectionId, 'fno', stream, checkpoint);
       await saveProgress(ctx);
     },
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fnoConfigSchema, fnoExampleConfig, readScopeOf } from './config';
-import { contentHash, formatKey, parseKey } from './full-compare';
+import { canonicalJson, contentHash, formatKey, parseKey } from './full-compare';
 import { companyFilter, keyFilter, keyPredicate, queryString, sameKey, stringLiteral } from './odata';
 
 describe('F&O OData helpers', () => {
@@ -57,6 +57,36 @@ describe('F&O OData helpers', () => {
     expect(contentHash({ a: 1, b: [1, 'x'] })).toBe(contentHash({ b: [1, 'x'], a: 1 }));
     expect(contentHash({ a: 1 })).not.toBe(contentHash({ a: 2 }));
     expect(contentHash({ a: 1 })).toMatch(/^[A-Za-z0-9_-]{12}$/);
+  });
+
+  it('row hashes keep their canonical form (stored full-compare hashes stay valid)', () => {
+    // The first implementation, written with intermediate arrays.
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const entries = Object.entries(value as Record<string, unknown>)
+          .filter(([, item]) => item !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${reference(item)}`).join(',')}}`;
+      }
+      return JSON.stringify(value) ?? 'null';
+    };
+    const samples: unknown[] = [
+      {},
+      [],
+      null,
+      'text with "quotes" and ünïcödé',
+      -0,
+      1.5e300,
+      {
+        row: { ItemNumber: 'A-1', SalesPrice: 12.5, Blocked: false, Note: null, Gone: undefined },
+        z: 1,
+        Z: 2,
+      },
+      { b: [1, undefined, { d: [], c: {} }], a: { é: 1, e: 2, '10': 3, '9': 4 } },
+      [[['deep']], { x: [null] }],
+    ];
+    for (const sample of samples) expect(canonicalJson(sample)).toBe(reference(sample));
   });
 
   it('configuration: legal entity ids in lower case, the default one needs settings, read scope defaults', () => {

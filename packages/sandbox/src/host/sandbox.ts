@@ -36,7 +36,10 @@ export interface StartSandboxOptions {
   /** Listen address, default 127.0.0.1. */
   host?: string;
   bodyLimitBytes?: number;
-  /** How often services write their state to disk, default 5 s. */
+  /**
+   * How often services write their state to disk, default 5 s; while requests keep arriving, a
+   * flush waits for an interval without any, up to 12 intervals.
+   */
   flushIntervalMs?: number;
   /**
    * The parts of `sandbox.json` other than `caCertPath`, built once the URLs are known. Without it
@@ -65,6 +68,8 @@ export interface RunningSandbox {
 }
 
 const DEFAULT_FLUSH_INTERVAL_MS = 5_000;
+/** A busy sandbox still flushes after this many intervals (60 s by default). */
+const FLUSH_DEFER_INTERVALS = 12;
 
 /**
  * Starts the sandbox host: TLS material from the state directory, one HTTPS listener per service on
@@ -138,11 +143,23 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       }
     });
   };
+  // While requests keep coming (a catalog load writing 100,000 rows), a flush rewrites whole
+  // tables every few seconds for nothing: flushes wait for a quiet interval, but never longer
+  // than FLUSH_DEFER_INTERVALS intervals.
+  const flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+  let lastFlushAt = now();
+  let lastRequests = -1;
   const timer = setInterval(() => {
+    let requests = 0;
+    for (const serviceCounters of counters.values()) requests += serviceCounters.snapshot().total;
+    const busy = requests !== lastRequests;
+    lastRequests = requests;
+    if (busy && now() - lastFlushAt < flushIntervalMs * FLUSH_DEFER_INTERVALS) return;
+    lastFlushAt = now();
     flushing ??= flush().finally(() => {
       flushing = undefined;
     });
-  }, options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
+  }, flushIntervalMs);
   timer.unref();
 
   let stopping: Promise<void> | undefined;

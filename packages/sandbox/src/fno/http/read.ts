@@ -32,7 +32,16 @@ export function metadataDocument(session: Session): FnoResponse {
 export function readCollection(session: Session, def: EntityDef, request: FnoRequest): FnoResponse {
   const options = optionsFor(def, request);
   const scope = companyScope(def, options.crossCompany, session.user.company);
-  const selection = selectRows(def, session.store.table(def.entitySet), options, scope, session.maxPageSize);
+  const params = request.url.searchParams;
+  const query = [session.user.company, options.crossCompany, params.get('$filter'), params.get('$orderby')];
+  const selection = selectRows(
+    def,
+    session.store.table(def.entitySet),
+    options,
+    scope,
+    session.maxPageSize,
+    JSON.stringify(query),
+  );
   const body: Record<string, unknown> = {
     '@odata.context': contextUrl(session.origin, def.entitySet, options, false),
   };

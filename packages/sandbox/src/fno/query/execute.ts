@@ -70,20 +70,17 @@ export function selectRows(
   options: SetOptions,
   scope: RowPredicate | undefined,
   maxPageSize: number,
+  /**
+   * What decides the matching rows and their order (scope, `$filter`, `$orderby`), when `source`
+   * is a table: the next pages of one query then reuse the rows the first page matched and sorted,
+   * while the table is unchanged, instead of filtering and sorting it again for every page.
+   */
+  cacheKey?: string,
 ): Selection {
-  const filter = options.filter === undefined ? undefined : compileFilter(def, options.filter);
-  const rows = 'rows' in source ? source.rows() : source;
-  let matched: Row[];
-  if (!scope && !filter) matched = rows.slice();
-  else {
-    matched = [];
-    for (const row of rows) {
-      if (scope && !scope(row)) continue;
-      if (filter && !filter(row)) continue;
-      matched.push(row);
-    }
-  }
-  if (options.orderby.length > 0) matched = sortRows(def, matched, options.orderby);
+  const matched =
+    cacheKey !== undefined && 'rows' in source
+      ? cachedMatch(source, cacheKey, () => match(def, source.rows(), options, scope))
+      : match(def, 'rows' in source ? source.rows() : source, options, scope);
 
   const skip = options.skip ?? 0;
   const wanted =
@@ -97,4 +94,48 @@ export function selectRows(
     };
   }
   return selection;
+}
+
+/** Rows matching scope and filter, in `$orderby` order. */
+function match(
+  def: EntityDef,
+  rows: readonly Row[],
+  options: SetOptions,
+  scope: RowPredicate | undefined,
+): readonly Row[] {
+  const filter = options.filter === undefined ? undefined : compileFilter(def, options.filter);
+  let matched: Row[];
+  if (!scope && !filter) matched = rows.slice();
+  else {
+    matched = [];
+    for (const row of rows) {
+      if (scope && !scope(row)) continue;
+      if (filter && !filter(row)) continue;
+      matched.push(row);
+    }
+  }
+  return options.orderby.length > 0 ? sortRows(def, matched, options.orderby) : matched;
+}
+
+/** Matches kept per table (a few queries paged at once), dropped when the table changes. */
+const MATCHES_PER_TABLE = 8;
+const matches = new WeakMap<Table, { generation: number; byKey: Map<string, readonly Row[]> }>();
+
+function cachedMatch(table: Table, key: string, compute: () => readonly Row[]): readonly Row[] {
+  let entry = matches.get(table);
+  if (!entry || entry.generation !== table.generation) {
+    entry = { generation: table.generation, byKey: new Map() };
+    matches.set(table, entry);
+  }
+  const hit = entry.byKey.get(key);
+  if (hit) {
+    // Most recently used last: the oldest query goes first when the cache is full.
+    entry.byKey.delete(key);
+    entry.byKey.set(key, hit);
+    return hit;
+  }
+  const rows = compute();
+  entry.byKey.set(key, rows);
+  if (entry.byKey.size > MATCHES_PER_TABLE) entry.byKey.delete(entry.byKey.keys().next().value as string);
+  return rows;
 }

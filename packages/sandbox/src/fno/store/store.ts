@@ -148,6 +148,7 @@ export class Transaction {
     this.undo.push(() => {
       row.values = before;
       row.version = beforeVersion;
+      table.touched();
     });
     this.log(table, 'update', after, changed);
     return row;

@@ -41,8 +41,14 @@ export class Table {
   private readonly ordered: Row[] = [];
   /** Set by every change; cleared by persistence once written. */
   dirty = false;
+  #generation = 0;
 
   constructor(readonly def: EntityDef) {}
+
+  /** Changes with every insert, removal, value change and load: what a cached query result is of. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   get size(): number {
     return this.ordered.length;
@@ -66,6 +72,7 @@ export class Table {
     this.byKey.set(row.key, row);
     this.ordered.splice(this.position(row), 0, row);
     this.dirty = true;
+    this.#generation += 1;
   }
 
   remove(row: Row): void {
@@ -75,11 +82,13 @@ export class Table {
     if (this.ordered[index] === row) this.ordered.splice(index, 1);
     else this.ordered.splice(this.ordered.indexOf(row), 1);
     this.dirty = true;
+    this.#generation += 1;
   }
 
   /** Marks a row whose values were replaced in place. */
   touched(): void {
     this.dirty = true;
+    this.#generation += 1;
   }
 
   /** Replaces the whole content (loading from disk or the seed): one sort instead of many inserts. */
@@ -92,6 +101,7 @@ export class Table {
       this.ordered.push(row);
     }
     this.ordered.sort((a, b) => this.compareKeys(a, b));
+    this.#generation += 1;
   }
 
   private position(row: Row): number {
