@@ -14,6 +14,8 @@ import {
   readCatalogRefs,
   readStream,
   writeStream,
+  YIELD_EVERY,
+  yieldToEventLoop,
 } from '@mlc/connectors';
 import {
   type BulkOutcome,
@@ -285,7 +287,10 @@ async function writePage<R, T>(
   const direction = 'fno_to_sales' as const;
   const key = { connectionId: ctx.runtime.connectionId, direction, entity };
   const byKey = new Map<string, Pending<T> | BulkOutcome>();
+  let mappedCount = 0;
   for (const row of rows) {
+    // Responses of the requests in flight are read between slices of a 10,000-row page.
+    if (++mappedCount % YIELD_EVERY === 0) await yieldToEventLoop();
     const mapped = map(row);
     if (!mapped) continue;
     if (mapped.result.ok) {

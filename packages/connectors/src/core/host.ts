@@ -4,6 +4,7 @@ import { type CompareStateStore, memoryCompareState } from './compare-state';
 import type { ConnectorContext } from './context';
 import type { AnyConnector, PingCheck, PingReporter, RecordOutcome, SourcePage } from './define';
 import { ConnectorError, isConnectorError } from './errors';
+import { mapYielding } from './yield';
 
 /**
  * The plugin host: how the worker and the portal call a connector without knowing which one it
@@ -64,7 +65,7 @@ export async function* readStream(
   for await (const page of source.read(ctx, config, checkpoint, {
     state: options.state ?? memoryCompareState(),
   })) {
-    const records = page.records.map((record, index) => {
+    const records = await mapYielding(page.records, (record, index) => {
       const parsed = source.recordSchema.safeParse(record);
       if (!parsed.success)
         throw schemaMismatch(`Record ${index} read from ${connector.id}/${stream}`, parsed.error);

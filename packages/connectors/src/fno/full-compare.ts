@@ -4,6 +4,7 @@ import type { CompareStateStore } from '../core/compare-state';
 import type { ConnectorContext } from '../core/context';
 import type { SourcePage, SourcePageMeta } from '../core/define';
 import { ConnectorError } from '../core/errors';
+import { mapYielding, YIELD_EVERY, yieldToEventLoop } from '../core/yield';
 import { schemaMismatch } from '../http/errors';
 import { type FnoConfig, readScopeOf } from './config';
 import {
@@ -279,7 +280,9 @@ export async function* readFullCompare<R>(
       rows.map((row) => [row.key, row.hash] as const),
     );
     const changed: R[] = [];
+    let done = 0;
     for (const { segment, row, key, hash, extra } of rows) {
+      if (++done % YIELD_EVERY === 0) await yieldToEventLoop();
       if (baseline.get(key) === hash) continue;
       const record = spec.recordSchema.safeParse({
         op: 'upsert',
@@ -318,7 +321,7 @@ export async function* readFullCompare<R>(
       // writes) and yielded, at most one page ahead. The checkpoint still points at it, so a resume
       // reads it again.
       if (next) pending = fetchPage(next);
-      const records = await compare(page.value.map((raw) => parse(segment, raw)));
+      const records = await compare(await mapYielding(page.value, (raw) => parse(segment, raw)));
       if (next) {
         state.nextLink = next;
         yield { records, checkpoint: snapshot(), meta };
