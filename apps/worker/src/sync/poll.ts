@@ -568,13 +568,11 @@ async function pollProducts(ctx: PollContext) {
       ctx.progress.done += rows.length;
     };
   };
-  const releasedRows = (page: { records: unknown[] }) =>
-    (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
-      record.op === 'upsert' ? [record.row] : [],
-    );
   await writeInOrder(readFno(ctx, 'releasedProducts', config, releasedStream, stored), {
     start: async (page) => {
-      const rows = releasedRows(page);
+      const rows = (page.records as FnoReleasedProductRecord[]).flatMap((record) =>
+        record.op === 'upsert' ? [record.row] : [],
+      );
       const write = await prepareProducts(rows);
       const numbers = rows.flatMap((row) => (row.ProductNumber ? [row.ProductNumber] : []));
       const { checkpoint } = page;
@@ -816,12 +814,9 @@ async function pollPrices(ctx: PollContext) {
       (record) => record.op === 'upsert' && record.entitySet === 'ReleasedProductsV2',
     );
   await writeInOrder(readFno(ctx, 'prices', config, stream, stored), {
-    start: async (page) => {
-      const { checkpoint } = page;
-      return async () => {
-        await writePrices(page);
-        return checkpoint;
-      };
+    start: async (page) => async () => {
+      await writePrices(page);
+      return page.checkpoint;
     },
     exclusive: (page) => !basesOnly(page),
     commit: async (checkpoint) => {

@@ -3,6 +3,7 @@ import { type AttributeDef, isLookup } from '../metadata/types';
 import type { Store } from '../store/store';
 import type { StoredRow } from '../store/types';
 import type { FilterExpr } from './filter/ast';
+import { queryFunctionAttribute } from './filter/compile';
 
 /**
  * An index seek: the rows a `$filter` can match all hold one of `values` in `attribute`. The
@@ -43,9 +44,7 @@ export function indexSeekOf(expr: FilterExpr, model: EntityModel): IndexSeek | u
       const name = expr.named.get('PropertyName');
       const list = expr.named.get('PropertyValues');
       if (name?.kind !== 'literal' || typeof name.value !== 'string') return undefined;
-      const attribute =
-        model.properties.get(name.value) ??
-        (model.attributes.get(name.value)?.validForRead ? model.attributes.get(name.value) : undefined);
+      const attribute = queryFunctionAttribute(model, name.value);
       if (!attribute || !seekable(attribute)) return undefined;
       const items = list?.kind === 'array' ? list.items : list ? [list] : [];
       const values: string[] = [];

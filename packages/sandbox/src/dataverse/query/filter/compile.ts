@@ -202,12 +202,7 @@ class FilterCompiler {
         `The function 'Microsoft.Dynamics.CRM.${fn}' requires the parameter 'PropertyName'.`,
       );
     }
-    const attribute =
-      model.properties.get(propertyName) ??
-      (() => {
-        const byLogicalName = model.attributes.get(propertyName);
-        return byLogicalName?.validForRead ? byLogicalName : undefined;
-      })();
+    const attribute = queryFunctionAttribute(model, propertyName);
     if (!attribute) throw errors.propertyNotFound(model.typeName, propertyName);
     const column = attribute.logicalName;
     const read = (row: StoredRow | undefined) => toComparable(attribute, row?.values[column]);
@@ -297,6 +292,15 @@ class FilterCompiler {
         throw errors.notImplemented(`The query function 'Microsoft.Dynamics.CRM.${fn}'`);
     }
   }
+}
+
+/**
+ * The column a query function's `PropertyName` names: a Web API property (`_x_value` for a
+ * lookup) or a readable column's logical name.
+ */
+export function queryFunctionAttribute(model: EntityModel, propertyName: string): AttributeDef | undefined {
+  const byLogicalName = model.attributes.get(propertyName);
+  return model.properties.get(propertyName) ?? (byLogicalName?.validForRead ? byLogicalName : undefined);
 }
 
 function constant(type: LiteralType, value: Comparable): Compiled {
