@@ -168,6 +168,7 @@ export {
   type LeaseOutcome,
   type Priority,
   priorities,
+  type SlowStart,
   ThrottleBudget,
 } from './http/budget';
 export {

@@ -98,6 +98,24 @@ describe('auth: msal-node against an HTTPS Entra stand-in', () => {
     expect(entra.tokenRequests.get(`${host}/.default`)).toBe(2);
   });
 
+  it('a refused token is replaced by one requested after the refusal, never one already on its way', async () => {
+    const clock = new TestClock();
+    const tokens = provider({ clock });
+    const host = `https://refused-${randomUUID().slice(0, 8)}.crm.dynamics.com`;
+    const onItsWay = tokens.getToken(host);
+    clock.time += 5;
+    // The host refused a token at this instant: the request begun before it is not shared.
+    const renewed = tokens.getToken(host, { forceRefresh: true, rejectedAt: clock.time });
+    // A caller refused a little earlier shares the renewal begun since.
+    const alsoRenewed = tokens.getToken(host, { forceRefresh: true, rejectedAt: clock.time - 3 });
+    const [older, newer, shared] = await Promise.all([onItsWay, renewed, alsoRenewed]);
+    expect(newer.token).not.toBe(older.token);
+    expect(shared.token).toBe(newer.token);
+    expect(entra.tokenRequests.get(`${host}/.default`)).toBe(2);
+    // Whichever answer came last, the newer token is the one kept.
+    expect((await tokens.getToken(host)).token).toBe(newer.token);
+  });
+
   it('maps a wrong secret to auth_failed with AADSTS7000215 and a remedy', async () => {
     const tokens = provider({ clientSecret: 'wrong-secret-value' });
     const error = await rejectionOf(tokens.getToken('https://x.crm.dynamics.com'));

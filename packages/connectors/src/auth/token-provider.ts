@@ -3,7 +3,7 @@ import { ConfidentialClientApplication, type Configuration, LogLevel } from '@az
 import type { Logger } from '@mlc/logger';
 import { type Clock, systemClock } from '../core/clock';
 import { ConnectorError } from '../core/errors';
-import type { AccessTokenSource } from '../http/client';
+import type { AccessTokenSource, TokenRequestOptions } from '../http/client';
 import { createHostGuard, type HostGuard } from '../http/guard';
 import { authErrorFromMsal } from './errors';
 import { createSandboxNetworkClient, type SandboxNetworkClient } from './network-client';
@@ -17,7 +17,9 @@ import { resourceScope } from './scope';
  *   provider created with the same values: its token cache is shared too.
  * - One token per environment host (`https://{host}/.default`); reused until less than
  *   `refreshMarginMs` (5 minutes) is left, then renewed (`skipCache`). Concurrent callers of the
- *   same scope share one request, so there is at most one token request per host per lifetime.
+ *   same scope share one request, so there is at most one token request per host per lifetime. A
+ *   caller whose token was refused (`forceRefresh`) shares only a request begun since the refusal:
+ *   one begun before might bring a token issued before the host stopped accepting them.
  * - Sandbox: the authority is an https origin on 127.0.0.1 with its port listed in
  *   `knownAuthorities` (no instance discovery) and msal's network module on undici, trusting the
  *   sandbox CA for the sandbox origin only. Production: msal's own network client, system CAs.
@@ -48,18 +50,17 @@ export interface AccessToken {
 }
 
 export interface TokenProvider extends AccessTokenSource {
-  getToken(
-    resource: string,
-    options?: { forceRefresh?: boolean; signal?: AbortSignal },
-  ): Promise<AccessToken>;
+  getToken(resource: string, options?: TokenRequestOptions): Promise<AccessToken>;
   /** Token requests this provider's application has sent to Entra ID (for tests and diagnostics). */
   readonly tokenRequests: number;
 }
 
 interface SharedApplication {
   app: ConfidentialClientApplication;
-  tokens: Map<string, AccessToken>;
-  inflight: Map<string, Promise<AccessToken>>;
+  /** Per scope, the newest token and when the request that brought it began. */
+  tokens: Map<string, AccessToken & { requestedAt: number }>;
+  /** Per scope, the token request under way and when it began (epoch ms). */
+  inflight: Map<string, { promise: Promise<AccessToken>; startedAt: number }>;
   network: SandboxNetworkClient | undefined;
   requests: number;
 }
@@ -146,7 +147,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const app = shared;
   const facts = { tenantId: options.tenantId, clientId: options.clientId };
 
-  async function acquire(scope: string, skipCache: boolean): Promise<AccessToken> {
+  async function acquire(scope: string, skipCache: boolean, requestedAt: number): Promise<AccessToken> {
     app.requests++;
     let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
     try {
@@ -162,7 +163,9 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       expiresOn: result.expiresOn ? result.expiresOn.getTime() : clock.now(),
       scope,
     };
-    app.tokens.set(scope, token);
+    // A request begun earlier that ends later does not replace a newer token.
+    const stored = app.tokens.get(scope);
+    if (!stored || stored.requestedAt <= requestedAt) app.tokens.set(scope, { ...token, requestedAt });
     options.logger?.debug(
       { component: 'auth', scope, expiresOn: new Date(token.expiresOn).toISOString() },
       'access token acquired',
@@ -175,14 +178,20 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       const scope = resourceScope(resource);
       const cached = app.tokens.get(scope);
       const fresh = cached !== undefined && cached.expiresOn - clock.now() > refreshMarginMs;
-      if (fresh && !getOptions.forceRefresh) return cached;
+      if (fresh && !getOptions.forceRefresh)
+        return { token: cached.token, expiresOn: cached.expiresOn, scope };
+      const now = clock.now();
       const pending = app.inflight.get(scope);
-      if (pending) return pending;
-      const promise = acquire(scope, getOptions.forceRefresh === true || cached !== undefined).finally(() => {
-        app.inflight.delete(scope);
-      });
-      app.inflight.set(scope, promise);
-      return promise;
+      const since = getOptions.forceRefresh ? (getOptions.rejectedAt ?? now) : undefined;
+      if (pending && (since === undefined || pending.startedAt >= since)) return pending.promise;
+      const entry: { promise: Promise<AccessToken>; startedAt: number } = {
+        startedAt: now,
+        promise: acquire(scope, getOptions.forceRefresh === true || cached !== undefined, now).finally(() => {
+          if (app.inflight.get(scope) === entry) app.inflight.delete(scope);
+        }),
+      };
+      app.inflight.set(scope, entry);
+      return entry.promise;
     },
     get tokenRequests() {
       return app.requests;

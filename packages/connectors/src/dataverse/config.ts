@@ -55,15 +55,16 @@ export const dataverseExampleConfig: DataverseConfigInput = {
  * `x-ms-dop-hint` ("Send parallel requests": use the hint as the degree of parallelism), never
  * above the documented 52 concurrent requests per user, and 8 until a response has said; 5,000
  * requests per 300 s (headroom under the documented 6,000); and a slow start: one request in
- * flight at first and again after every 429, doubling after 8 answers in a row without one.
- * Dataverse counts every request that reaches it while a `Retry-After` is pending (and lengthens
- * the block); with one request in flight, none do.
+ * flight at first and again after every 429, doubling after 8 answers in a row without one, or
+ * after 32 within the 300 s service-protection window that followed a 429 (a host that has just
+ * throttled is likely to again). Dataverse counts every request that reaches it while a
+ * `Retry-After` is pending (and lengthens the block); with one request in flight, none do.
  */
 export const dataverseBudgetOptions: BudgetOptions = {
   maxConcurrency: 8,
   concurrencyHint: { header: 'x-ms-dop-hint', max: 52 },
   rate: { requests: 5000, windowMs: 300_000 },
-  slowStart: { initial: 1, increaseAfter: 8 },
+  slowStart: { initial: 1, increaseAfter: 8, afterThrottle: { increaseAfter: 32, forMs: 300_000 } },
 };
 
 export type DataverseHttpOptions = ConnectionHttpOptions;

@@ -162,6 +162,32 @@ describe('throttle budget: slow start', () => {
     expect(granted).toEqual(['a', 'b']);
   });
 
+  it('climbs slowly for a while after a 429, then quickly again', async () => {
+    const clock = new ManualClock();
+    const budget = new ThrottleBudget(
+      {
+        maxConcurrency: 8,
+        rate: null,
+        slowStart: { initial: 1, increaseAfter: 2, afterThrottle: { increaseAfter: 5, forMs: 60_000 } },
+      },
+      clock,
+    );
+    const answer = async (n: number) => {
+      for (let i = 0; i < n; i++) (await budget.acquire()).release('answered');
+    };
+    await answer(2);
+    expect(budget.stats().concurrencyLimit).toBe(2);
+    budget.pauseUntil(clock.now() + 1_000);
+    await clock.advance(1_000);
+    await answer(4);
+    expect(budget.stats().concurrencyLimit).toBe(1);
+    await answer(1);
+    expect(budget.stats().concurrencyLimit).toBe(2);
+    await clock.advance(60_000);
+    await answer(2);
+    expect(budget.stats().concurrencyLimit).toBe(4);
+  });
+
   it('is off by default: maxConcurrency from the start', () => {
     expect(new ThrottleBudget({ maxConcurrency: 8 }).stats().concurrencyLimit).toBe(8);
   });

@@ -29,14 +29,24 @@ export interface BudgetOptions {
    * the limit back to `initial`. After a 429 the service counts every request that reaches it
    * before `Retry-After` has passed, including ones that were already on their way; keeping a
    * single request in flight while the host is throttling means none are.
+   *
+   * `afterThrottle`: for `forMs` after a 429, doubling needs `increaseAfter` answers in a row
+   * instead: a host that has just throttled is likely to again, so the limit climbs slowly there
+   * and quickly on a host that has not throttled (a catalog load that never sees a 429).
    */
-  slowStart?: { initial: number; increaseAfter: number } | null;
+  slowStart?: SlowStart | null;
   /**
    * A response header in which the host recommends how many requests to keep in flight (Dataverse:
    * `x-ms-dop-hint`, "the recommended degree of parallelism for the environment"). Once a response
    * carries it, the hint replaces `maxConcurrency`, never above `max`; `maxConcurrency` holds until then.
    */
   concurrencyHint?: { header: string; max: number } | null;
+}
+
+export interface SlowStart {
+  initial: number;
+  increaseAfter: number;
+  afterThrottle?: { increaseAfter: number; forMs: number };
 }
 
 /** How the request that held a slot ended: `throttled` (429) or anything else. */
@@ -75,10 +85,11 @@ export class ThrottleBudget {
   private grants: number[] = [];
   private paused: number | undefined;
   private wakeAt: number | undefined;
-  private readonly slowStart: { initial: number; increaseAfter: number } | null;
+  private readonly slowStart: Required<SlowStart> | null;
   private readonly hint: { header: string; max: number } | null;
   private limit: number;
   private streak = 0;
+  private throttledAt: number | undefined;
 
   constructor(
     options: BudgetOptions = {},
@@ -92,10 +103,15 @@ export class ThrottleBudget {
         }
       : null;
     this.rate = options.rate === undefined ? { ...defaultBudgetOptions.rate } : options.rate;
-    this.slowStart = options.slowStart
+    const slow = options.slowStart;
+    this.slowStart = slow
       ? {
-          initial: Math.min(this.maxConcurrency, Math.max(1, options.slowStart.initial)),
-          increaseAfter: Math.max(1, options.slowStart.increaseAfter),
+          initial: Math.min(this.maxConcurrency, Math.max(1, slow.initial)),
+          increaseAfter: Math.max(1, slow.increaseAfter),
+          afterThrottle: {
+            increaseAfter: Math.max(1, slow.afterThrottle?.increaseAfter ?? slow.increaseAfter),
+            forMs: Math.max(0, slow.afterThrottle?.forMs ?? 0),
+          },
         }
       : null;
     this.limit = this.slowStart ? this.slowStart.initial : this.maxConcurrency;
@@ -146,6 +162,7 @@ export class ThrottleBudget {
   /** No grant before `until` (epoch ms). Extends an existing pause, never shortens it. */
   pauseUntil(until: number): void {
     if (this.paused === undefined || until > this.paused) this.paused = until;
+    this.throttledAt = this.clock.now();
     if (this.slowStart) {
       this.limit = this.slowStart.initial;
       this.streak = 0;
@@ -211,7 +228,10 @@ export class ThrottleBudget {
   private answered(): void {
     if (!this.slowStart || this.limit >= this.maxConcurrency) return;
     this.streak++;
-    if (this.streak >= this.slowStart.increaseAfter) {
+    const { afterThrottle } = this.slowStart;
+    const recentlyThrottled =
+      this.throttledAt !== undefined && this.clock.now() - this.throttledAt < afterThrottle.forMs;
+    if (this.streak >= (recentlyThrottled ? afterThrottle.increaseAfter : this.slowStart.increaseAfter)) {
       this.limit = Math.min(this.maxConcurrency, this.limit * 2);
       this.streak = 0;
     }

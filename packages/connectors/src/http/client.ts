@@ -29,12 +29,20 @@ import { backoffDelay, defaultRetryPolicy, isIdempotent, parseRetryAfter, type R
  */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+export interface TokenRequestOptions {
+  /**
+   * A new token, not the cached one: the host refused the last one (401). `rejectedAt` (epoch ms)
+   * is when that refusal arrived: a token request that began before it may bring a token the host
+   * refuses too, so only one begun since then is shared.
+   */
+  forceRefresh?: boolean;
+  rejectedAt?: number;
+  signal?: AbortSignal;
+}
+
 export interface AccessTokenSource {
   /** A bearer token for `resource` (an origin such as `https://org.crm.dynamics.com`). */
-  getToken(
-    resource: string,
-    options?: { forceRefresh?: boolean; signal?: AbortSignal },
-  ): Promise<{ token: string }>;
+  getToken(resource: string, options?: TokenRequestOptions): Promise<{ token: string }>;
 }
 
 export interface HttpTimeouts {
@@ -187,6 +195,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let throttleRetries = 0;
     let errorRetries = 0;
     let refreshToken = false;
+    let rejectedAt: number | undefined;
     let notBefore = 0;
     for (;;) {
       attempts++;
@@ -206,6 +215,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
         const { token } = await options.tokens.getToken(url.origin, {
           forceRefresh: refreshToken,
+          ...(rejectedAt === undefined ? {} : { rejectedAt }),
           ...(req.signal ? { signal: req.signal } : {}),
         });
         headers['authorization'] = `Bearer ${token}`;
@@ -264,6 +274,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (status === 401 && useAuth && !refreshToken) {
         log.info({ attempt: attempts }, 'http 401: refreshing the token once');
         refreshToken = true;
+        rejectedAt = attempt.receivedAt;
         continue;
       }
 
