@@ -75,7 +75,7 @@ async function counters(h: SyncHarness, service: 'dataverse' | 'fno') {
 
 describe('F&O → Sales', () => {
   dbTest(
-    'the catalog loads into Sales, a price change reaches the price list, and a poll with no change writes nothing',
+    'the catalog loads into Sales, a price change reaches the price list, a product renamed in F&O is renamed in Sales, and a poll with no change writes nothing',
     async ({ database }) => {
       const since = Date.now();
       const h = await start(database.url, { products: true, prices: true, customers: false });
@@ -132,6 +132,20 @@ describe('F&O → Sales', () => {
         )
       ).body.value;
       expect(items.map((item) => item['amount'])).toContain(newPrice);
+
+      // Only the shared product's name changes (ProductsV2): the Sales product is renamed.
+      await h.fno('PATCH', `ProductsV2(ProductNumber='${String(released['ProductNumber'])}')`, {
+        ProductName: 'Renamed in F&O widget',
+      });
+      const renamed = await poll(h, 'catalog');
+      expect(renamed.written).toBe(1);
+      const names = (
+        await h.dv<{ value: Row[] }>('GET', `products?$select=name&$filter=productnumber eq 'IE-10003'`)
+      ).body.value;
+      expect(names.map((row) => row['name'])).toEqual(['Renamed in F&O widget']);
+      // The names staged while the poll ran are gone once it has.
+      const staged = await h.db.pool.query('select count(*)::int as n from staged_rows');
+      expect(staged.rows[0]?.n).toBe(0);
     },
     180_000,
   );

@@ -53,6 +53,11 @@ export {
   type SecretStatus,
   type SecretsRepository,
 } from './repositories/secrets';
+export {
+  createStagedRowsRepository,
+  type StagedRows,
+  type StagedRowsRepository,
+} from './repositories/staged-rows';
 export * as schema from './schema/index';
 export {
   type ConnectionSettings,

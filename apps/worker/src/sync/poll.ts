@@ -24,8 +24,10 @@ import {
   createCompareStateRepository,
   createCursorsRepository,
   createRecordsRepository,
+  createStagedRowsRepository,
   type DbClient,
   type RecordsRepository,
+  type StagedRowsRepository,
 } from '@mlc/db';
 import { type Logger, withContext } from '@mlc/logger';
 import {
@@ -71,6 +73,8 @@ interface PollContext {
   cursors: CursorsRepository;
   /** Per-record hashes of the F&O full-compare reads, per stream (in Postgres: memory stays flat). */
   compare: CompareStateRepository;
+  /** Rows waiting for another stream's rows during a poll (product names), in Postgres too. */
+  staged: StagedRowsRepository;
   log: Logger;
   correlationId: string;
   progress: Progress;
@@ -123,6 +127,7 @@ export async function runPoll(deps: PollDeps, runtime: SyncRuntime, stream: Poll
     records: createRecordsRepository(deps.db.db),
     cursors,
     compare: createCompareStateRepository(deps.db.db),
+    staged: createStagedRowsRepository(deps.db.db),
     correlationId,
     log: withContext(deps.logger, { connectionId: runtime.connectionId, correlationId, stream }),
     progress: {
@@ -440,6 +445,8 @@ async function ensureUnits(
 
 /** Product numbers per `ProductsV2` query when names are read by number (the URL stays short). */
 const NAMES_CHUNK = 15;
+/** Renamed products (a name changed, the released product did not) written per page. */
+const RENAMED_CHUNK = 1000;
 const productNamesPage = z.object({
   value: z.array(z.looseObject({ ProductNumber: z.string() })),
 });
@@ -511,17 +518,22 @@ async function pollProducts(ctx: PollContext) {
     return refs;
   };
 
-  // Names first (shared ProductsV2), kept until the released products that need them are written.
+  // Names first (shared ProductsV2), staged in Postgres until the released products that need them
+  // are written: a catalog's names would otherwise sit in the worker's memory (~30 MB per 100,000).
   ctx.progress.phase = 'product names';
   const namesStream = 'products/ProductsV2';
-  const names = new Map<string, ProductName>();
+  const names = ctx.staged.forStream(runtime.connectionId, namesStream);
+  // Left by a run that stopped part-way: its names pass is read again (its checkpoint was not saved).
+  await names.clear();
   let namesCheckpoint: unknown;
   const storedNames = await ctx.cursors.get(runtime.connectionId, 'fno', namesStream, checkpointSchema);
   for await (const page of readFno(ctx, 'products', config, namesStream, storedNames)) {
+    const entries: [string, ProductName][] = [];
     for (const record of page.records as FnoProductRecord[]) {
       if (record.op === 'upsert' && record.row.ProductNumber)
-        names.set(record.row.ProductNumber, nameFieldsOf(record.row));
+        entries.push([record.row.ProductNumber, nameFieldsOf(record.row)]);
     }
+    await names.put(entries);
     namesCheckpoint = page.checkpoint;
   }
 
@@ -541,16 +553,12 @@ async function pollProducts(ctx: PollContext) {
     );
     const uoms = uomMap(runtime, unitIdByName);
     const priceLevelId = priceList ? priceListIdByName.get(priceList) : undefined;
+    const numbers = rows.flatMap((row) => (row.ProductNumber ? [row.ProductNumber] : []));
+    const pageNames = (await names.get(numbers)) as Map<string, ProductName>;
     // Names that did not change are read by key (a released product changed on its own).
-    const missing = [
-      ...new Set(
-        rows.flatMap((row) =>
-          row.ProductNumber && !names.has(row.ProductNumber) ? [row.ProductNumber] : [],
-        ),
-      ),
-    ];
+    const missing = [...new Set(numbers.filter((number) => !pageNames.has(number)))];
     for (const [number, named] of await fetchProductNames(runtime, config, missing))
-      names.set(number, nameFieldsOf(named));
+      pageNames.set(number, nameFieldsOf(named));
     return async () => {
       await writePage(ctx, 'product', 'products', rows, (row) => ({
         key: {
@@ -559,7 +567,7 @@ async function pollProducts(ctx: PollContext) {
           label: row.ItemNumber,
           targetDataAreaId: legalEntity,
         },
-        result: toCrmProduct(row, row.ProductNumber ? names.get(row.ProductNumber) : undefined, {
+        result: toCrmProduct(row, row.ProductNumber ? pageNames.get(row.ProductNumber) : undefined, {
           defaultUomScheduleId: unitGroupId,
           uomIdBySymbol: uoms,
           ...(priceLevelId ? { priceLevelId } : {}),
@@ -583,27 +591,34 @@ async function pollProducts(ctx: PollContext) {
     },
     commit: async ({ checkpoint, numbers }) => {
       // A name used by its released product is done with; the names left at the end are renames.
-      for (const number of numbers) names.delete(number);
+      await names.remove(numbers);
       await ctx.cursors.save(runtime.connectionId, 'fno', releasedStream, checkpoint);
       await saveProgress(ctx);
     },
   });
-  // Names that changed for products whose released row did not.
-  const renamed = [...names.keys()];
-  if (storedNames !== undefined && renamed.length > 0) {
-    const rows: ReleasedRow[] = [];
-    for (const number of renamed) {
-      const row = await fetchFnoRecord(
-        runtime.fno.ctx,
-        config,
-        'ReleasedProductsV2',
-        { dataAreaId: legalEntity, ItemNumber: number },
-        { priority: 'backfill' },
-      );
-      if (row) rows.push(row as never);
+  // Names that changed for products whose released row did not (none on a first read: a name
+  // without a released product in this legal entity is not for the Sales catalog).
+  if (storedNames !== undefined) {
+    let after: string | null = null;
+    for (;;) {
+      const renamed = await names.keys(after, RENAMED_CHUNK);
+      if (renamed.length === 0) break;
+      after = renamed.at(-1) ?? null;
+      const rows: ReleasedRow[] = [];
+      for (const number of renamed) {
+        const row = await fetchFnoRecord(
+          runtime.fno.ctx,
+          config,
+          'ReleasedProductsV2',
+          { dataAreaId: legalEntity, ItemNumber: number },
+          { priority: 'backfill' },
+        );
+        if (row) rows.push(row as never);
+      }
+      await (await prepareProducts(rows))();
     }
-    await (await prepareProducts(rows))();
   }
+  await names.clear();
   if (namesCheckpoint !== undefined)
     await ctx.cursors.save(runtime.connectionId, 'fno', namesStream, namesCheckpoint);
 }

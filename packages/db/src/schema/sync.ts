@@ -207,3 +207,22 @@ export const compareState = pgTable(
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.stream, t.key] })],
 );
+
+/**
+ * Rows read from one F&O stream that wait for rows of another before they can be written (the
+ * product names of `ProductsV2` waiting for their released products), per connection and stream.
+ * Kept here for the length of a poll, not in the worker's memory, so that memory does not grow with
+ * the catalog.
+ */
+export const stagedRows = pgTable(
+  'staged_rows',
+  {
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    stream: text('stream').notNull(),
+    key: text('key').notNull(),
+    data: jsonb('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.stream, t.key] })],
+);
