@@ -6,8 +6,15 @@ interface Page {
   exclusive?: boolean;
 }
 
-async function* pagesOf(pages: Page[]): AsyncGenerator<Page> {
-  for (const page of pages) yield page;
+async function* pagesOf(pages: Page[], reads?: string[]): AsyncGenerator<Page> {
+  try {
+    for (const page of pages) {
+      reads?.push(`read ${page.n}`);
+      yield page;
+    }
+  } finally {
+    reads?.push('source closed');
+  }
 }
 
 /** A write per page that ends when the test says, recording what happened in order. */
@@ -101,5 +108,24 @@ describe('writeInOrder', () => {
     h.finish.get(2)?.resolve();
     expect((await outcome)?.message).toBe('page 1 refused');
     expect(h.events).toEqual(['prepare 1', 'write 1', 'prepare 2', 'write 2']);
+  });
+
+  it('reads a page only when it can be written at once, and closes the source after a failure', async () => {
+    const h = harness();
+    const run = writeInOrder(pagesOf([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }], h.events), h.steps);
+    const outcome = run.then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    await h.tick();
+    // Two pages being written: page 3 stays in the source (not read, compared and held) until one ends.
+    expect(h.events).toEqual(['read 1', 'prepare 1', 'write 1', 'read 2', 'prepare 2', 'write 2']);
+    h.finish.get(1)?.resolve();
+    await h.tick();
+    expect(h.events.slice(6)).toEqual(['commit 1', 'read 3', 'prepare 3', 'write 3']);
+    h.finish.get(2)?.reject(new Error('page 2 refused'));
+    h.finish.get(3)?.resolve();
+    expect((await outcome)?.message).toBe('page 2 refused');
+    expect(h.events.slice(10)).toEqual(['source closed']);
   });
 });

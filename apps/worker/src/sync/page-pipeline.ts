@@ -18,6 +18,8 @@ export const PAGES_IN_FLIGHT = 2;
  *   rows are not kept once written while it waits for the pages before it.
  * - An `exclusive` page waits for every page before it, and the next page waits for it: pages
  *   whose writes may touch the same Sales rows as a neighbour's.
+ * - A page is read from the source only when it can start at once (a write slot is free), so at
+ *   most `PAGES_IN_FLIGHT` pages are held, plus the one the source fetches ahead.
  * - After a failure no later page is committed: the pages being written finish (their outcomes
  *   are recorded, so a rerun finds them unchanged) and the first error is thrown.
  */
@@ -37,10 +39,21 @@ export async function writeInOrder<P, C>(
     writing.shift();
     await steps.commit(written);
   };
+  const iterator = pages[Symbol.asyncIterator]();
+  let finished = false;
   try {
-    for await (const page of pages) {
+    for (;;) {
+      // The next page is read only once a write slot is free: a page read ahead would sit in
+      // memory, compared and mapped, until then (the source already fetches one page ahead).
+      while (writing.length >= PAGES_IN_FLIGHT) await settleOldest();
+      const next = await iterator.next();
+      if (next.done) {
+        finished = true;
+        break;
+      }
+      const page = next.value;
       const exclusive = steps.exclusive?.(page) ?? false;
-      while (writing.length > 0 && (exclusive || writing.length >= PAGES_IN_FLIGHT)) await settleOldest();
+      if (exclusive) while (writing.length > 0) await settleOldest();
       const write = await steps.start(page);
       const done = write();
       // Awaited in order by settleOldest; a failure meanwhile must not go unhandled.
@@ -51,5 +64,6 @@ export async function writeInOrder<P, C>(
     while (writing.length > 0) await settleOldest();
   } finally {
     await Promise.allSettled(writing);
+    if (!finished) await iterator.return?.();
   }
 }
