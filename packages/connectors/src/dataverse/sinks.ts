@@ -19,9 +19,10 @@ import { nameBasedGuid, type Ref, RefResolver, refSchema, type TableRef } from '
  *   else a name-based GUID, so a retry never makes a second row.
  * - price-list items (`productpricelevel` has no UpsertMultiple): `$batch` with one changeset per
  *   chunk of `PATCH productpricelevels(<id>)` upserts; the id is the existing item's (found by
- *   price list + product + unit) or a name-based GUID. The products named by number and their
- *   existing items are read for the whole write first (`In` queries of 250 numbers / 150 ids), so
- *   a chunk costs its `$batch` only, not one query per record.
+ *   price list + product + unit) or a name-based GUID. The products named by number are read for
+ *   the whole write first with their existing items expanded (`In` queries of 250 numbers; items of
+ *   products named by id: `In` on `productid`, 150 ids), so a chunk costs its `$batch` only, not
+ *   one query per record.
  * - order write-back: `PATCH salesorders(<id>)` of the configured column with `If-Match: *`
  *   (update only, never creates), `live` priority; the same for the F&O customer account written
  *   into an account's empty `accountnumber` (`writeAccountNumbers`).
@@ -606,19 +607,30 @@ const PRODUCT_NUMBER_CHUNK = 250;
 /** Product ids per query for the existing price list items. */
 const PRODUCT_ID_CHUNK = 150;
 
-const productIdRow = z.looseObject({ productid: z.guid(), productnumber: z.string() });
 const priceItemRow = z.looseObject({
   productpricelevelid: z.guid(),
   _pricelevelid_value: z.guid().nullable().optional(),
   _productid_value: z.guid().nullable().optional(),
   _uomid_value: z.guid().nullable().optional(),
 });
+/** `product_price_levels`: the price list items of a product (`productpricelevel.productid`). */
+const ITEMS_OF_PRODUCT = 'product_price_levels';
+/** Children of an expanded collection Dataverse returns at most (single-level expand). */
+const EXPAND_LIMIT = 5000;
+const productWithItemsRow = z.looseObject({
+  productid: z.guid(),
+  productnumber: z.string(),
+  [ITEMS_OF_PRODUCT]: z.array(priceItemRow).optional(),
+});
+const ITEM_COLUMNS = 'productpricelevelid,_pricelevelid_value,_productid_value,_uomid_value';
 
 /**
- * Price list items: before the chunks are written, the products named by number are resolved with
- * a few `In` queries for the whole write, and the existing items of those products are read
- * (`In` on `productid`), so that each chunk costs its `$batch` only. Products that are not found
- * (or found twice) keep their reference and fail on their own, as before.
+ * Price list items: before the chunks are written, the products named by number are read with a
+ * few `In` queries for the whole write, each with its existing price list items expanded
+ * (`product_price_levels`), so that each chunk costs its `$batch` only. The items of products named
+ * by id (or of a product whose expanded items reached Dataverse's 5,000) are read with `In` queries
+ * on `productid`. Products that are not found (or found twice) keep their reference and fail on
+ * their own, as before.
  */
 export async function writePriceListItems(
   ctx: ConnectorContext,
@@ -630,7 +642,16 @@ export async function writePriceListItems(
   const known = new Map<string, string | null>();
   let resolved: PriceListItemSinkRecord[] = [...records];
   try {
-    // Products by number, in a few queries for the whole write.
+    const found = new Map<string, string[]>();
+    const noteItem = (row: z.output<typeof priceItemRow>) => {
+      const key = priceItemKey(
+        row._pricelevelid_value ?? '',
+        row._productid_value ?? '',
+        row._uomid_value ?? '',
+      );
+      found.set(key, [...(found.get(key) ?? []), row.productpricelevelid.toLowerCase()]);
+    };
+    // Products by number with their items, in a few queries for the whole write.
     const numbers = [
       ...new Set(
         records.flatMap((r) =>
@@ -641,17 +662,24 @@ export async function writePriceListItems(
       ),
     ];
     const idByNumber = new Map<string, string | null>();
+    /** Products whose items the expansions returned in full. */
+    const itemsRead = new Set<string>();
     await eachIndex(Math.ceil(numbers.length / PRODUCT_NUMBER_CHUNK), CHUNKS_IN_FLIGHT, async (index) => {
       const chunk = numbers.slice(index * PRODUCT_NUMBER_CHUNK, (index + 1) * PRODUCT_NUMBER_CHUNK);
       const values = chunk.map((n) => `'${encodeURIComponent(n.replace(/'/g, "''"))}'`).join(',');
       for await (const row of pagesOf(
         api,
-        `products?$select=productid,productnumber&$filter=Microsoft.Dynamics.CRM.In(PropertyName='productnumber',PropertyValues=[${values}])`,
-        productIdRow,
+        `products?$select=productid,productnumber&$filter=Microsoft.Dynamics.CRM.In(PropertyName='productnumber',PropertyValues=[${values}])&$expand=${ITEMS_OF_PRODUCT}($select=${ITEM_COLUMNS})`,
+        productWithItemsRow,
       )) {
         const number = row.productnumber.toLowerCase();
+        const id = row.productid.toLowerCase();
         // Two products with one number: left to the resolver, which reports it for the record.
-        idByNumber.set(number, idByNumber.has(number) ? null : row.productid.toLowerCase());
+        idByNumber.set(number, idByNumber.has(number) ? null : id);
+        const items = row[ITEMS_OF_PRODUCT];
+        if (!items || items.length >= EXPAND_LIMIT) continue;
+        for (const item of items) noteItem({ ...item, _productid_value: item._productid_value ?? id });
+        itemsRead.add(id);
       }
     });
     resolved = records.map((r) => {
@@ -659,25 +687,19 @@ export async function writePriceListItems(
       const id = idByNumber.get(String(r.productid.key['productnumber']).toLowerCase());
       return id ? { ...r, productid: { id } } : r;
     });
-    // The existing items of those products (any price list and unit), a few queries for the write.
+    // The existing items of the other products (any price list and unit), a few queries too.
     const productIds = [
       ...new Set(resolved.flatMap((r) => ('id' in r.productid ? [r.productid.id.toLowerCase()] : []))),
     ];
-    const found = new Map<string, string[]>();
-    await eachIndex(Math.ceil(productIds.length / PRODUCT_ID_CHUNK), CHUNKS_IN_FLIGHT, async (index) => {
-      const chunk = productIds.slice(index * PRODUCT_ID_CHUNK, (index + 1) * PRODUCT_ID_CHUNK);
+    const unread = productIds.filter((id) => !itemsRead.has(id));
+    await eachIndex(Math.ceil(unread.length / PRODUCT_ID_CHUNK), CHUNKS_IN_FLIGHT, async (index) => {
+      const chunk = unread.slice(index * PRODUCT_ID_CHUNK, (index + 1) * PRODUCT_ID_CHUNK);
       for await (const row of pagesOf(
         api,
-        `productpricelevels?$select=productpricelevelid,_pricelevelid_value,_productid_value,_uomid_value&$filter=Microsoft.Dynamics.CRM.In(PropertyName='productid',PropertyValues=[${chunk.map((id) => `'${id}'`).join(',')}])`,
+        `productpricelevels?$select=${ITEM_COLUMNS}&$filter=Microsoft.Dynamics.CRM.In(PropertyName='productid',PropertyValues=[${chunk.map((id) => `'${id}'`).join(',')}])`,
         priceItemRow,
-      )) {
-        const key = priceItemKey(
-          row._pricelevelid_value ?? '',
-          row._productid_value ?? '',
-          row._uomid_value ?? '',
-        );
-        found.set(key, [...(found.get(key) ?? []), row.productpricelevelid.toLowerCase()]);
-      }
+      ))
+        noteItem(row);
     });
     await resolver.prefetch(
       resolved.flatMap((r) => [[T.pricelevel, r.pricelevelid] as const, [T.uom, r.uomid] as const]),

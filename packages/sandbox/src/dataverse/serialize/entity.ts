@@ -26,10 +26,9 @@ export function etagOf(row: StoredRow): string {
 /**
  * Turns stored rows into Web API JSON: `@odata.etag` first, then the columns (lookups as
  * `_x_value` with their annotations before them), the primary key always, then expansions.
- * One instance serves one request (it caches the child-row indexes expansions use).
+ * One instance serves one request.
  */
 export class EntitySerializer {
-  private readonly childIndexes = new Map<string, Map<string, StoredRow[]>>();
   private readonly currencySymbols = new Map<string, string>();
 
   constructor(private readonly context: SerializeContext) {}
@@ -110,9 +109,7 @@ export class EntitySerializer {
           : null;
       return;
     }
-    let children = (this.children(navigation).get(row.id) ?? []).filter(
-      (child) => !item.filter || item.filter(child),
-    );
+    let children = this.children(navigation, row.id).filter((child) => !item.filter || item.filter(child));
     children = sortRows(navigation.child, children, item.orderby);
     const limit = Math.min(item.top ?? this.context.expandLimit, this.context.expandLimit);
     out[navigation.name] = children
@@ -122,25 +119,24 @@ export class EntitySerializer {
       `${this.context.serviceRoot}${model.def.entitySetName}(${row.id})/${navigation.name}${optionsQuery(item.rawOptions)}`;
   }
 
-  /** Rows of the child table grouped by the id their lookup points to (built once per request). */
-  private children(navigation: CollectionNavigation): Map<string, StoredRow[]> {
-    const key = `${navigation.child.def.logicalName}.${navigation.childAttribute.logicalName}.${navigation.relationship}`;
-    let index = this.childIndexes.get(key);
-    if (index) return index;
-    index = new Map();
+  /**
+   * The child rows whose lookup points to `parentId` through this relationship, from the store's
+   * index of the lookup column (as the platform reads them through the column's SQL index), not
+   * from a scan of the child table per parent.
+   */
+  private children(navigation: CollectionNavigation, parentId: string): StoredRow[] {
+    const table = navigation.child.def.logicalName;
     const column = navigation.childAttribute.logicalName;
     const parentTable = navigation.childAttribute.targets.find(
       (t) => t.relationship === navigation.relationship,
     )?.entity;
-    for (const child of this.context.store.rows(navigation.child.def.logicalName)) {
-      const ref = child.values[column];
-      if (!isEntityRef(ref) || ref.logicalName !== parentTable) continue;
-      const list = index.get(ref.id);
-      if (list) list.push(child);
-      else index.set(ref.id, [child]);
+    const out: StoredRow[] = [];
+    for (const id of this.context.store.keyIndex(table, [column]).ids(new Map([[column, parentId]]))) {
+      const child = this.context.store.get(table, id);
+      const ref = child?.values[column];
+      if (child && isEntityRef(ref) && ref.logicalName === parentTable) out.push(child);
     }
-    this.childIndexes.set(key, index);
-    return index;
+    return out;
   }
 
   private primaryName(logicalName: string, id: string): string | undefined {
