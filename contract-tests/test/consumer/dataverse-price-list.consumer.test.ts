@@ -5,10 +5,14 @@ import { type ConsumerWorld, startConsumerWorld } from '../support/consumer-worl
 import {
   batchPactWith,
   batchRequestContentType,
+  dataverseLink,
   dataverseRequestHeaders,
+  eachLike,
   fromProviderState,
   odataJson,
   pactWith,
+  string,
+  uuid,
 } from '../support/pact';
 
 /**
@@ -206,6 +210,53 @@ describe('Dataverse: price-list items', () => {
             }),
           },
         ]);
+      }),
+    );
+  });
+
+  it('a price named by its product number: the product is read with its items expanded, then the item upserted', async () => {
+    const itemColumns = 'productpricelevelid,_pricelevelid_value,_productid_value,_uomid_value';
+    pact
+      .given('a price list, a product and its unit exist, the product in no price list')
+      .uponReceiving('the products of some numbers with their price-list items expanded')
+      .withRequest({
+        method: 'GET',
+        path: '/api/data/v9.2/products',
+        query: {
+          $select: 'productid,productnumber',
+          $filter: fromProviderState(
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a Pact provider-state expression
+            "Microsoft.Dynamics.CRM.In(PropertyName='productnumber',PropertyValues=['${productNumber}'])",
+            "Microsoft.Dynamics.CRM.In(PropertyName='productnumber',PropertyValues=['ie-10001'])",
+          ),
+          $expand: `product_price_levels($select=${itemColumns})`,
+        },
+        headers: { ...dataverseRequestHeaders, Prefer: 'odata.maxpagesize=5000' },
+      })
+      .willRespondWith({
+        status: 200,
+        headers: { 'Content-Type': odataJson },
+        body: {
+          value: eachLike({
+            productid: uuid(PRODUCT),
+            productnumber: string('IE-10001'),
+            // The product is in no price list: its expanded collection is empty, with the link to it.
+            product_price_levels: [],
+            'product_price_levels@odata.nextLink': dataverseLink(
+              `products(${PRODUCT})/product_price_levels?$select=${itemColumns}`,
+              'products\\([0-9a-f-]{36}\\)/product_price_levels\\?.+',
+            ),
+          }),
+        },
+      });
+    await pact.executeTest(async (mock) =>
+      upsertAlone().executeTest(async (batchMock) => {
+        world.front.retarget(mock.url, [{ path: batchPath, url: batchMock.url }]);
+        const { ctx, config } = world.dataverse();
+        const outcomes = await writeStream(dataverseConnector, 'priceListItems', ctx, config, [
+          { ...record(PRODUCT), productid: { key: { productnumber: 'IE-10001' } } },
+        ]);
+        expect(outcomes).toEqual([expect.objectContaining({ ok: true })]);
       }),
     );
   });

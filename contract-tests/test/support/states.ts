@@ -193,6 +193,8 @@ export function dataverseStates(world: ProviderWorld): StateHandlers {
     },
     'a price list, a product and its unit exist, the product in no price list': async () => {
       const productId = await firstId('products', 'productid', 'statecode eq 0');
+      const product = await get(`products(${productId})?$select=productnumber`);
+      const productNumber = String((product as unknown as Record<string, unknown>)['productnumber']);
       const items = await get(
         `productpricelevels?$select=productpricelevelid&$filter=${encodeURIComponent(`_productid_value eq ${productId}`)}`,
       );
@@ -203,7 +205,7 @@ export function dataverseStates(world: ProviderWorld): StateHandlers {
         });
       }
       await catalog();
-      return { productId };
+      return { productId, productNumber };
     },
     'a sales order with lines exists, its customer an account': async () => {
       const page = await get(

@@ -104,7 +104,9 @@ describe('dataverse with 30% of requests answered 429', { timeout: 60_000 }, () 
     await sb.control.faults('dataverse', {});
     const counters = await sb.control.counters('dataverse');
     expect(counters.earlyRetries).toEqual({ total: 0, byClient: {} });
-    expect(lines.filter((line) => line.includes('http 429: waiting')).length).toBeGreaterThan(5);
+    // ~45 requests at 30% answered 429: ~13 waits on average; 3 or more unless throttling is off
+    // (fewer than 3 has a chance of about 1 in 10,000).
+    expect(lines.filter((line) => line.includes('http 429: waiting')).length).toBeGreaterThanOrEqual(3);
   });
 
   it('asked Entra ID for one token for the environment host in all of this', async () => {
