@@ -41,21 +41,29 @@ export async function writeInOrder<P, C>(
   };
   const iterator = pages[Symbol.asyncIterator]();
   let finished = false;
+  // Locals that held a page are emptied once it has started: V8 keeps an async function's locals
+  // while it waits, and the page would stay in memory until the next one replaced it.
+  let step: IteratorResult<P> | undefined;
+  let page: P | undefined;
+  let write: (() => Promise<C>) | undefined;
   try {
     for (;;) {
       // The next page is read only once a write slot is free: a page read ahead would sit in
       // memory, compared and mapped, until then (the source already fetches one page ahead).
       while (writing.length >= PAGES_IN_FLIGHT) await settleOldest();
-      const next = await iterator.next();
-      if (next.done) {
+      step = await iterator.next();
+      if (step.done) {
         finished = true;
         break;
       }
-      const page = next.value;
+      page = step.value;
+      step = undefined;
       const exclusive = steps.exclusive?.(page) ?? false;
       if (exclusive) while (writing.length > 0) await settleOldest();
-      const write = await steps.start(page);
+      write = await steps.start(page);
+      page = undefined;
       const done = write();
+      write = undefined;
       // Awaited in order by settleOldest; a failure meanwhile must not go unhandled.
       done.catch(() => undefined);
       writing.push(done);

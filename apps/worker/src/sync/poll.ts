@@ -276,21 +276,30 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 }
 
 /**
- * Maps, compares and writes one page: returns when its outcomes are recorded (then the caller
- * saves the checkpoint). `map` returns `undefined` for rows that are not for Sales (skipped). The
- * page is written in slices of `SLICE` rows, `PARALLEL_SLICES` at a time, each slice's outcomes
- * recorded as soon as it is written.
+ * Rows handed to `writePage`, which empties the box once they are mapped: V8 keeps an async
+ * function's locals and parameters while it waits, so rows passed as a plain argument would stay
+ * in memory until the whole page is written.
  */
-async function writePage<R, T>(
+interface RowsBox<R> {
+  rows?: readonly R[] | undefined;
+}
+
+type RowMap<R, T> = (row: R) => { key: Omit<Pending<T>, 'payload' | 'hash'>; result: Result<T> } | undefined;
+
+/**
+ * Maps a page's rows (taken from the box) and compares them with what was last written: the rows
+ * to write, and the rows that cannot be. Its locals end with it, so the write that follows holds
+ * only what it sends.
+ */
+async function mapAndCompare<R, T>(
   ctx: PollContext,
-  entity: string,
-  sink: string,
-  rows: readonly R[],
-  map: (row: R) => { key: Omit<Pending<T>, 'payload' | 'hash'>; result: Result<T> } | undefined,
-  options: { rewrite?: ReadonlySet<string> } = {},
-): Promise<void> {
-  const direction = 'fno_to_sales' as const;
-  const key = { connectionId: ctx.runtime.connectionId, direction, entity };
+  key: { connectionId: string; direction: 'fno_to_sales'; entity: string },
+  box: RowsBox<R>,
+  map: RowMap<R, T>,
+  rewrite: ReadonlySet<string> | undefined,
+): Promise<{ toWrite: Pending<T>[]; refused: BulkOutcome[] }> {
+  const rows = box.rows ?? [];
+  box.rows = undefined;
   const byKey = new Map<string, Pending<T> | BulkOutcome>();
   let mappedCount = 0;
   for (const row of rows) {
@@ -317,19 +326,36 @@ async function writePage<R, T>(
       continue;
     }
     const previous = stored.get(entry.naturalKey);
-    if (
-      previous?.status === 'synced' &&
-      previous.hash === entry.hash &&
-      !options.rewrite?.has(entry.naturalKey)
-    ) {
+    if (previous?.status === 'synced' && previous.hash === entry.hash && !rewrite?.has(entry.naturalKey)) {
       ctx.progress.unchanged += 1;
       continue;
     }
     toWrite.push(entry);
   }
-  const slices: Pending<T>[][] = [];
+  return { toWrite, refused };
+}
+
+/**
+ * Maps, compares and writes one page: returns when its outcomes are recorded (then the caller
+ * saves the checkpoint). `map` returns `undefined` for rows that are not for Sales (skipped). The
+ * page is written in slices of `SLICE` rows, `PARALLEL_SLICES` at a time, each slice's outcomes
+ * recorded as soon as it is written, and let go of once written.
+ */
+async function writePage<R, T>(
+  ctx: PollContext,
+  entity: string,
+  sink: string,
+  box: RowsBox<R>,
+  map: RowMap<R, T>,
+  options: { rewrite?: ReadonlySet<string> } = {},
+): Promise<void> {
+  const direction = 'fno_to_sales' as const;
+  const key = { connectionId: ctx.runtime.connectionId, direction, entity };
+  const { toWrite, refused } = await mapAndCompare(ctx, key, box, map, options.rewrite);
+  const slices: (Pending<T>[] | undefined)[] = [];
   for (let start = 0; start < toWrite.length; start += SLICE)
     slices.push(toWrite.slice(start, start + SLICE));
+  toWrite.length = 0;
   const transient: BulkOutcome[] = [];
   let written = 0;
   let failed = 0;
@@ -351,8 +377,11 @@ async function writePage<R, T>(
     written += outcomes.filter((o) => o.ok).length;
     failed += outcomes.filter((o) => !o.ok).length;
   };
-  await record(refused, new Date(), performance.now());
-  await eachLimited(slices, PARALLEL_SLICES, async (slice) => {
+  await record(refused.splice(0), new Date(), performance.now());
+  await eachLimited([...slices.keys()], PARALLEL_SLICES, async (index) => {
+    // The slice leaves the page's list as it is written: written slices are not kept.
+    const slice = slices[index] ?? [];
+    slices[index] = undefined;
     const startedAt = new Date();
     const t0 = performance.now();
     const results = await writeStream(
@@ -527,15 +556,24 @@ async function pollProducts(ctx: PollContext) {
   await names.clear();
   let namesCheckpoint: unknown;
   const storedNames = await ctx.cursors.get(runtime.connectionId, 'fno', namesStream, checkpointSchema);
-  for await (const page of readFno(ctx, 'products', config, namesStream, storedNames)) {
-    const entries: [string, ProductName][] = [];
-    for (const record of page.records as FnoProductRecord[]) {
-      if (record.op === 'upsert' && record.row.ProductNumber)
-        entries.push([record.row.ProductNumber, nameFieldsOf(record.row)]);
+  // A page's names are stored while the next page is read and compared (one write at a time).
+  let staging: Promise<void> = Promise.resolve();
+  try {
+    for await (const page of readFno(ctx, 'products', config, namesStream, storedNames)) {
+      const entries: [string, ProductName][] = [];
+      for (const record of page.records as FnoProductRecord[]) {
+        if (record.op === 'upsert' && record.row.ProductNumber)
+          entries.push([record.row.ProductNumber, nameFieldsOf(record.row)]);
+      }
+      await staging;
+      staging = names.put(entries);
+      namesCheckpoint = page.checkpoint;
     }
-    await names.put(entries);
-    namesCheckpoint = page.checkpoint;
+  } finally {
+    // Waited for on every path, so no write is left running (its failure is thrown below).
+    await staging.catch(() => undefined);
   }
+  await staging;
 
   ctx.progress.phase = 'released products';
   await saveProgress(ctx);
@@ -559,8 +597,10 @@ async function pollProducts(ctx: PollContext) {
     const missing = [...new Set(numbers.filter((number) => !pageNames.has(number)))];
     for (const [number, named] of await fetchProductNames(runtime, config, missing))
       pageNames.set(number, nameFieldsOf(named));
+    const count = rows.length;
+    const box: RowsBox<ReleasedRow> = { rows };
     return async () => {
-      await writePage(ctx, 'product', 'products', rows, (row) => ({
+      await writePage(ctx, 'product', 'products', box, (row) => ({
         key: {
           naturalKey: row.ItemNumber,
           sourceId: `${legalEntity}/${row.ItemNumber}`,
@@ -573,7 +613,7 @@ async function pollProducts(ctx: PollContext) {
           ...(priceLevelId ? { priceLevelId } : {}),
         }),
       }));
-      ctx.progress.done += rows.length;
+      ctx.progress.done += count;
     };
   };
   await writeInOrder(readFno(ctx, 'releasedProducts', config, releasedStream, stored), {
@@ -681,10 +721,18 @@ async function pollPrices(ctx: PollContext) {
   };
   const stored = await ctx.cursors.get(runtime.connectionId, 'fno', stream, checkpointSchema);
   type PricePage = { records: unknown[]; checkpoint: unknown };
-  const writePrices = async (page: PricePage) => {
-    const records = page.records as FnoPriceRecord[];
-    const upserts = records.flatMap((record) => (record.op === 'upsert' ? [record] : []));
-    const bases = upserts.filter((record): record is BaseUpsert => record.entitySet === 'ReleasedProductsV2');
+  const writePrices = async (box: { page?: PricePage | undefined }) => {
+    // The page's rows are let go of once mapped (V8 keeps an async function's locals while it
+    // waits): the locals that hold them are emptied before the writes.
+    let records: FnoPriceRecord[] | undefined = (box.page?.records ?? []) as FnoPriceRecord[];
+    box.page = undefined;
+    const recordCount = records.length;
+    let upserts: PriceUpsert[] | undefined = records.flatMap((record) =>
+      record.op === 'upsert' ? [record] : [],
+    );
+    let bases: BaseUpsert[] | undefined = upserts.filter(
+      (record): record is BaseUpsert => record.entitySet === 'ReleasedProductsV2',
+    );
     const agreements = upserts.filter(
       (record): record is AgreementUpsert => record.entitySet === 'SalesPriceAgreements',
     );
@@ -763,11 +811,16 @@ async function pollPrices(ctx: PollContext) {
     ];
     const rewrite = new Set(restored.map((base) => base.key));
     ctx.progress.unchanged += bases.length - (baseRows.length - restored.length);
+    records = undefined;
+    upserts = undefined;
+    bases = undefined;
+    // The rows move into the box (`splice`): the local array no longer holds them.
+    const baseBox: RowsBox<(typeof baseRows)[number]> = { rows: baseRows.splice(0) };
     await writePage(
       ctx,
       'price',
       'priceListItems',
-      baseRows,
+      baseBox,
       (record) => {
         const row = record.row;
         // (A restored base price is of an item whose agreement price was written: a Sales product.)
@@ -791,7 +844,7 @@ async function pollPrices(ctx: PollContext) {
       },
       { rewrite },
     );
-    await writePage(ctx, 'price', 'priceListItems', [...winners], ([target, agreement]) => {
+    await writePage(ctx, 'price', 'priceListItems', { rows: [...winners] }, ([target, agreement]) => {
       const row = agreement.row;
       const dataAreaId = String(row.dataAreaId ?? '').toLowerCase();
       const list = priceListOf(dataAreaId);
@@ -811,7 +864,7 @@ async function pollPrices(ctx: PollContext) {
         }),
       };
     });
-    ctx.progress.done += records.length;
+    ctx.progress.done += recordCount;
     // An ended agreement's record says why its price no longer comes from it.
     for (const record of lost) {
       if (winners.has(record.naturalKey.slice('agreement:'.length))) continue;
@@ -829,9 +882,13 @@ async function pollPrices(ctx: PollContext) {
       (record) => record.op === 'upsert' && record.entitySet === 'ReleasedProductsV2',
     );
   await writeInOrder(readFno(ctx, 'prices', config, stream, stored), {
-    start: async (page) => async () => {
-      await writePrices(page);
-      return page.checkpoint;
+    start: async (page) => {
+      const { checkpoint } = page;
+      const box: { page?: PricePage | undefined } = { page };
+      return async () => {
+        await writePrices(box);
+        return checkpoint;
+      };
     },
     exclusive: (page) => !basesOnly(page),
     commit: async (checkpoint) => {
@@ -959,7 +1016,7 @@ async function pollCustomers(ctx: PollContext) {
       label: row.CustomerAccount,
       targetDataAreaId: row.dataAreaId,
     });
-    await writePage(ctx, 'customer', 'accounts', organizations, (row) => ({
+    await writePage(ctx, 'customer', 'accounts', { rows: organizations }, (row) => ({
       key: keyOf(row),
       result: toCrmAccount(row),
     }));
@@ -977,7 +1034,7 @@ async function pollCustomers(ctx: PollContext) {
         linked?.crmEntity === 'contact' ? linked.crmId : contactIdOf(row.CustomerAccount),
       );
     }
-    await writePage(ctx, 'customer', 'contacts', persons, (row) => ({
+    await writePage(ctx, 'customer', 'contacts', { rows: persons }, (row) => ({
       key: keyOf(row),
       result: toCrmContact(row, {
         contactId: contactIds.get(row.CustomerAccount) ?? contactIdOf(row.CustomerAccount),

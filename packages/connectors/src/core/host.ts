@@ -62,19 +62,47 @@ export async function* readStream(
       throw schemaMismatch(`The stored checkpoint of ${connector.id}/${stream}`, parsed.error);
     checkpoint = parsed.data;
   }
-  for await (const page of source.read(ctx, config, checkpoint, {
-    state: options.state ?? memoryCompareState(),
-  })) {
-    const records = await mapYielding(page.records, (record, index) => {
-      const parsed = source.recordSchema.safeParse(record);
-      if (!parsed.success)
-        throw schemaMismatch(`Record ${index} read from ${connector.id}/${stream}`, parsed.error);
-      return parsed.data;
-    });
-    const next = source.checkpointSchema.safeParse(page.checkpoint);
-    if (!next.success) throw schemaMismatch(`The checkpoint from ${connector.id}/${stream}`, next.error);
-    yield { records, checkpoint: next.data, ...(page.meta ? { meta: page.meta } : {}) };
+  const pages = source
+    .read(ctx, config, checkpoint, { state: options.state ?? memoryCompareState() })
+    [Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      // V8 keeps a suspended generator's locals, dead or not: the source's records and their
+      // checked copy go through locals emptied (and a box) before the yield, so this frame does
+      // not hold the page while the consumer writes it.
+      let step: IteratorResult<SourcePage<unknown, unknown>> | undefined = await pages.next();
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      let page: SourcePage<unknown, unknown> | undefined = step.value;
+      step = undefined;
+      const next = source.checkpointSchema.safeParse(page.checkpoint);
+      if (!next.success) throw schemaMismatch(`The checkpoint from ${connector.id}/${stream}`, next.error);
+      const box: { page?: SourcePage<unknown, unknown> | undefined } = {};
+      box.page = {
+        records: await mapYielding(page.records, (record, index) => {
+          const parsed = source.recordSchema.safeParse(record);
+          if (!parsed.success)
+            throw schemaMismatch(`Record ${index} read from ${connector.id}/${stream}`, parsed.error);
+          return parsed.data;
+        }),
+        checkpoint: next.data,
+        ...(page.meta ? { meta: page.meta } : {}),
+      };
+      page = undefined;
+      yield takePage(box);
+    }
+  } finally {
+    if (!finished) await pages.return?.(undefined);
   }
+}
+
+function takePage(box: { page?: SourcePage<unknown, unknown> | undefined }): SourcePage<unknown, unknown> {
+  const page = box.page as SourcePage<unknown, unknown>;
+  box.page = undefined;
+  return page;
 }
 
 /** How many records a full read of `stream` returns; `undefined` when the source cannot tell. */

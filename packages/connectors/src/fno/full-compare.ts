@@ -315,28 +315,35 @@ export async function* readFullCompare<R>(
     const segment = spec.segments[state.segment] as Segment;
     let pending = fetchPage(state.nextLink ?? firstPageUrl(segment.entity, scopeValue));
     for (;;) {
-      const page = await pending;
+      let page: z.output<typeof rawPageSchema> | undefined = await pending;
       const next = page['@odata.nextLink'];
       // Prefetch: the segment's next page is fetched while this one is compared (store reads and
       // writes) and yielded, at most one page ahead. The checkpoint still points at it, so a resume
       // reads it again.
       if (next) pending = fetchPage(next);
-      const records = await compare(await mapYielding(page.value, (raw) => parse(segment, raw)));
+      // V8 keeps a suspended generator's locals, dead or not: the raw rows and the records go
+      // through a box emptied before the yield, so this frame does not hold the page while the
+      // consumer writes it.
+      const box: { rows?: unknown[] | undefined; records?: R[] | undefined } = { rows: page.value };
+      page = undefined;
+      box.records = await compare(await mapYielding(box.rows ?? [], (raw) => parse(segment, raw)));
+      box.rows = undefined;
       if (next) {
         state.nextLink = next;
-        yield { records, checkpoint: snapshot(), meta };
+        yield { records: takeRecords(box), checkpoint: snapshot(), meta };
         continue;
       }
       state.segment += 1;
       state.nextLink = null;
       if (state.segment < spec.segments.length) {
-        yield { records, checkpoint: snapshot(), meta };
+        yield { records: takeRecords(box), checkpoint: snapshot(), meta };
         break;
       }
       const tail = state.baseline ? await verifyUnseen(api, spec, state, store, parse, compare) : [];
       state.complete = true;
       state.completedAt = now();
-      yield { records: [...records, ...tail], checkpoint: snapshot(), meta };
+      box.records = [...takeRecords(box), ...tail];
+      yield { records: takeRecords(box), checkpoint: snapshot(), meta };
       return;
     }
   }
@@ -345,6 +352,13 @@ export async function* readFullCompare<R>(
   state.complete = true;
   state.completedAt = now();
   yield { records: tail, checkpoint: snapshot(), meta };
+}
+
+/** The records of a box, which no longer holds them. */
+function takeRecords<R>(box: { records?: R[] | undefined }): R[] {
+  const records = box.records ?? [];
+  box.records = undefined;
+  return records;
 }
 
 function firstPageUrl(entity: SegmentEntity, scope: 'cross-company' | string[]): string {
