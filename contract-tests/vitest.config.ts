@@ -29,6 +29,11 @@ export default defineConfig({
           name: 'consumer',
           include: ['test/consumer/**/*.test.ts'],
           globalSetup: ['./test/support/clean-pacts.ts'],
+          // One retry: twice in about ten full runs (2026-11-26), under load, a consumer test's
+          // last request never reached the Pact mock server (the one before it had; "expected but
+          // not received"), and did not happen again when that file ran alone. Cause not found; a
+          // test failing twice in a row still fails the run.
+          retry: 1,
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
