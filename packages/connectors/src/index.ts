@@ -41,6 +41,7 @@ export {
   type UpstreamDetail,
 } from './core/errors';
 export { countStream, parseConfig, parseEvent, readStream, runPing, writeStream } from './core/host';
+export { take } from './core/take';
 export { mapYielding, YIELD_EVERY, yieldToEventLoop } from './core/yield';
 export { type CatalogRefs, readCatalogRefs } from './dataverse/catalog-refs';
 export {

@@ -13,6 +13,7 @@ import {
   formatFnoRecordKey,
   readCatalogRefs,
   readStream,
+  take,
   writeStream,
   YIELD_EVERY,
   yieldToEventLoop,
@@ -298,8 +299,7 @@ async function mapAndCompare<R, T>(
   map: RowMap<R, T>,
   rewrite: ReadonlySet<string> | undefined,
 ): Promise<{ toWrite: Pending<T>[]; refused: BulkOutcome[] }> {
-  const rows = box.rows ?? [];
-  box.rows = undefined;
+  const rows = take(box, 'rows') ?? [];
   const byKey = new Map<string, Pending<T> | BulkOutcome>();
   let mappedCount = 0;
   for (const row of rows) {
@@ -724,8 +724,7 @@ async function pollPrices(ctx: PollContext) {
   const writePrices = async (box: { page?: PricePage | undefined }) => {
     // The page's rows are let go of once mapped (V8 keeps an async function's locals while it
     // waits): the locals that hold them are emptied before the writes.
-    let records: FnoPriceRecord[] | undefined = (box.page?.records ?? []) as FnoPriceRecord[];
-    box.page = undefined;
+    let records: FnoPriceRecord[] | undefined = (take(box, 'page')?.records ?? []) as FnoPriceRecord[];
     const recordCount = records.length;
     let upserts: PriceUpsert[] | undefined = records.flatMap((record) =>
       record.op === 'upsert' ? [record] : [],

@@ -4,6 +4,7 @@ import { type CompareStateStore, memoryCompareState } from './compare-state';
 import type { ConnectorContext } from './context';
 import type { AnyConnector, PingCheck, PingReporter, RecordOutcome, SourcePage } from './define';
 import { ConnectorError, isConnectorError } from './errors';
+import { take } from './take';
 import { mapYielding } from './yield';
 
 /**
@@ -92,17 +93,11 @@ export async function* readStream(
         ...(page.meta ? { meta: page.meta } : {}),
       };
       page = undefined;
-      yield takePage(box);
+      yield take(box, 'page') as SourcePage<unknown, unknown>;
     }
   } finally {
     if (!finished) await pages.return?.(undefined);
   }
-}
-
-function takePage(box: { page?: SourcePage<unknown, unknown> | undefined }): SourcePage<unknown, unknown> {
-  const page = box.page as SourcePage<unknown, unknown>;
-  box.page = undefined;
-  return page;
 }
 
 /** How many records a full read of `stream` returns; `undefined` when the source cannot tell. */

@@ -4,6 +4,7 @@ import type { CompareStateStore } from '../core/compare-state';
 import type { ConnectorContext } from '../core/context';
 import type { SourcePage, SourcePageMeta } from '../core/define';
 import { ConnectorError } from '../core/errors';
+import { take } from '../core/take';
 import { mapYielding, YIELD_EVERY, yieldToEventLoop } from '../core/yield';
 import { schemaMismatch } from '../http/errors';
 import { type FnoConfig, readScopeOf } from './config';
@@ -330,20 +331,20 @@ export async function* readFullCompare<R>(
       box.rows = undefined;
       if (next) {
         state.nextLink = next;
-        yield { records: takeRecords(box), checkpoint: snapshot(), meta };
+        yield { records: take(box, 'records') ?? [], checkpoint: snapshot(), meta };
         continue;
       }
       state.segment += 1;
       state.nextLink = null;
       if (state.segment < spec.segments.length) {
-        yield { records: takeRecords(box), checkpoint: snapshot(), meta };
+        yield { records: take(box, 'records') ?? [], checkpoint: snapshot(), meta };
         break;
       }
       const tail = state.baseline ? await verifyUnseen(api, spec, state, store, parse, compare) : [];
       state.complete = true;
       state.completedAt = now();
-      box.records = [...takeRecords(box), ...tail];
-      yield { records: takeRecords(box), checkpoint: snapshot(), meta };
+      box.records = [...(take(box, 'records') ?? []), ...tail];
+      yield { records: take(box, 'records') ?? [], checkpoint: snapshot(), meta };
       return;
     }
   }
@@ -352,13 +353,6 @@ export async function* readFullCompare<R>(
   state.complete = true;
   state.completedAt = now();
   yield { records: tail, checkpoint: snapshot(), meta };
-}
-
-/** The records of a box, which no longer holds them. */
-function takeRecords<R>(box: { records?: R[] | undefined }): R[] {
-  const records = box.records ?? [];
-  box.records = undefined;
-  return records;
 }
 
 function firstPageUrl(entity: SegmentEntity, scope: 'cross-company' | string[]): string {
