@@ -11,6 +11,12 @@ export {
 export { type EnsureDatabaseOptions, ensureDatabase } from './database';
 export { type EmbeddedPostgresOptions, type RunningDatabase, startEmbeddedPostgres } from './embedded';
 export { withAdvisoryLock } from './lock';
+
+/**
+ * Every update or delete of a `connections` row sends its id on this `NOTIFY` channel (a trigger,
+ * migration `0007_connection_change_notify`), delivered when its transaction commits.
+ */
+export const CONNECTION_CHANGES_CHANNEL = 'mlc_connections';
 export { MIGRATION_LOCK_KEY, type MigrateResult, migrateDatabase, migrationsFolder } from './migrate';
 export { findProjectRoot, localDataDir } from './project';
 export { type CompareStateRepository, createCompareStateRepository } from './repositories/compare-state';
@@ -40,6 +46,7 @@ export {
   createRecordsRepository,
   type EventOutcome,
   type NaturalKey,
+  type RecordDetails,
   type RecordEvent,
   type RecordFailure,
   type RecordStage,

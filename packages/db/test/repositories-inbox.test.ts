@@ -88,4 +88,27 @@ describe('inbox repository', () => {
       expect((await inbox.pending(connectionId, 2)).map((row) => row.dedupKey)).toEqual(['a', 'c']);
     },
   );
+
+  dbTest(
+    'getMany and markProcessedMany serve a batch of messages in one statement each',
+    async ({ database: { db } }) => {
+      const connectionId = await seedConnection(db);
+      const inbox = createInboxRepository(db);
+      const a = await inbox.receive(message(connectionId, 'req-a'));
+      const b = await inbox.receive(message(connectionId, 'req-b'));
+      const c = await inbox.receive(message(connectionId, 'req-c'));
+      const unknown = crypto.randomUUID();
+      const read = await inbox.getMany([a.id, b.id, a.id, unknown]);
+      expect([...read.keys()].sort()).toEqual([a.id, b.id].sort());
+      expect(read.get(b.id)?.dedupKey).toBe('req-b');
+      expect(await inbox.getMany([])).toEqual(new Map());
+      await inbox.markProcessed(a.id);
+      const first = (await inbox.get(a.id))?.processedAt;
+      expect(await inbox.markProcessedMany([a.id, b.id, unknown])).toBe(2);
+      expect((await inbox.get(a.id))?.processedAt).toEqual(first);
+      expect((await inbox.get(b.id))?.status).toBe('processed');
+      expect((await inbox.get(c.id))?.status).toBe('received');
+      expect(await inbox.markProcessedMany([])).toBe(0);
+    },
+  );
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect } from 'vitest';
-import { type AppendEventInput, createRecordsRepository, sql } from '../src/index';
+import { type AppendEventInput, createRecordsRepository, schema, sql } from '../src/index';
 import { dbTest } from '../src/testing/index';
 import { seedConnection, sqlState, uuid, withWorkers } from './seed';
 
@@ -214,4 +216,185 @@ describe('records repository', () => {
     const events = await createRecordsRepository(database.db).events(record.id);
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
+
+  dbTest(
+    'startRun begins a run and appends its trigger event in one go; describe details go with the next event',
+    async ({ database: { db } }) => {
+      const connectionId = await seedConnection(db);
+      const records = createRecordsRepository(db);
+      const record = await records.upsertPending(order(connectionId));
+      await records.appendEvent(record.id, step('an earlier run'));
+      const begun = await records.startRun(record.id, {
+        step: 'trigger',
+        correlationId: 'corr-2',
+        input: { message: 'Create', sourceId: 'abc' },
+        startedAt: new Date('2025-01-02T00:00:00Z'),
+      });
+      expect(begun?.record).toMatchObject({ id: record.id, status: 'running', attempts: 1, eventSeq: 2 });
+      expect(begun?.record.updatedAt).toBeInstanceOf(Date);
+      expect(begun?.event).toMatchObject({
+        recordId: record.id,
+        seq: 2,
+        stage: 'trigger',
+        step: 'trigger',
+        outcome: 'ok',
+        durationMs: 0,
+        input: {
+          message: 'Create',
+          sourceId: 'abc',
+          attempt: 1,
+          // The record's own clock, as JavaScript writes it (what later triggers are compared with).
+          runStartedAt: begun?.record.updatedAt.toISOString(),
+        },
+      });
+      expect(begun?.event.startedAt.toISOString()).toBe('2025-01-02T00:00:00.000Z');
+      expect(
+        await records.startRun(uuid(), {
+          step: 'trigger',
+          correlationId: 'c',
+          input: {},
+          startedAt: new Date(),
+        }),
+      ).toBeUndefined();
+
+      const described = await records.appendEvent(record.id, step('read', { stage: 'read' }), {
+        label: 'ORD-01001',
+        targetDataAreaId: 'USMF',
+      });
+      expect(described.seq).toBe(3);
+      expect(await records.get(record.id)).toMatchObject({
+        label: 'ORD-01001',
+        targetDataAreaId: 'usmf',
+        dealKey: null,
+        eventSeq: 3,
+      });
+      // Absent details are kept; an explicit null clears.
+      await records.appendEvent(record.id, step('route'), { dealKey: 'ORD-01001', label: null });
+      expect(await records.get(record.id)).toMatchObject({
+        label: null,
+        dealKey: 'ORD-01001',
+        targetDataAreaId: 'usmf',
+      });
+      expect((await records.events(record.id)).map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+    },
+  );
+
+  dbTest('bulk outcomes and single appends share one numbering', async ({ database: { db } }) => {
+    const connectionId = await seedConnection(db);
+    const records = createRecordsRepository(db);
+    const key = { connectionId, direction: 'fno_to_sales' as const, entity: 'ReleasedProductsV2' };
+    const bulk = (hash: string) =>
+      records.recordBulk(
+        key,
+        [
+          {
+            naturalKey: 'P-1',
+            sourceId: 'P-1',
+            label: 'P-1',
+            targetDataAreaId: null,
+            ok: true,
+            targetKey: 't',
+            contentHash: hash,
+          },
+        ],
+        { step: 'write-products', correlationId: 'c', startedAt: new Date(), durationMs: 1 },
+      );
+    await bulk('h1');
+    const record = await records.findByNaturalKey({ ...key, naturalKey: 'P-1' });
+    if (!record) throw new Error('no record');
+    expect((await records.appendEvent(record.id, step('x'))).seq).toBe(2);
+    await bulk('h2');
+    expect((await records.appendEvent(record.id, step('y'))).seq).toBe(4);
+    expect((await records.events(record.id)).map((event) => [event.seq, event.step])).toEqual([
+      [1, 'write-products'],
+      [2, 'x'],
+      [3, 'write-products'],
+      [4, 'y'],
+    ]);
+  });
+
+  dbTest(
+    'migration 0006 makes records with an audit trail count on from their last event',
+    async ({ database: { db } }) => {
+      const connectionId = await seedConnection(db);
+      const records = createRecordsRepository(db);
+      const old = await records.upsertPending(order(connectionId));
+      const fresh = await records.upsertPending(order(connectionId, 'ORD-FRESH'));
+      // A trail written before the counter existed: events 1..3, counter at 0.
+      for (const seq of [1, 2, 3]) {
+        await db.insert(schema.recordEvents).values({ ...step(`old ${seq}`), recordId: old.id, seq });
+      }
+      const migration = readFileSync(
+        fileURLToPath(new URL('../drizzle/0006_record_event_seq.sql', import.meta.url)),
+        'utf8',
+      );
+      const backfill = migration
+        .split('--> statement-breakpoint')
+        .find((part) => /^\s*(--.*\n)*\s*UPDATE/i.test(part));
+      if (!backfill) throw new Error('no backfill statement in migration 0006');
+      await db.execute(sql.raw(backfill));
+      expect((await records.appendEvent(old.id, step('next'))).seq).toBe(4);
+      expect((await records.appendEvent(fresh.id, step('first'))).seq).toBe(1);
+    },
+  );
+
+  dbTest(
+    'appendEvents stores several events in order with the details, and can mark the record synced with them',
+    async ({ database: { db } }) => {
+      const connectionId = await seedConnection(db);
+      const records = createRecordsRepository(db);
+      const record = await records.upsertPending(order(connectionId));
+      await records.appendEvent(record.id, step('trigger', { stage: 'trigger' }));
+      const after = await records.appendEvents(
+        record.id,
+        [
+          step('read', { stage: 'read', input: { id: 'x' }, output: { etag: 'W/"1"' } }),
+          step('check', { stage: 'validate', output: null }),
+          step('map', { stage: 'map', output: 'a string' }),
+        ],
+        { details: { label: 'ORD-7' } },
+      );
+      expect(after).toMatchObject({ eventSeq: 4, label: 'ORD-7', status: 'pending' });
+      const synced = await records.appendEvents(
+        record.id,
+        [step('write-back', { stage: 'after', output: { written: true } })],
+        { synced: { targetDataAreaId: 'USMF', targetKey: 'SO-9', contentHash: 'h' } },
+      );
+      expect(synced).toMatchObject({
+        status: 'synced',
+        targetKey: 'SO-9',
+        targetDataAreaId: 'usmf',
+        contentHash: 'h',
+        lastError: null,
+        eventSeq: 5,
+        label: 'ORD-7',
+      });
+      expect(synced?.syncedAt).toBeInstanceOf(Date);
+      const events = await records.events(record.id);
+      expect(events.map((event) => [event.seq, event.stage, event.step])).toEqual([
+        [1, 'trigger', 'trigger'],
+        [2, 'read', 'read'],
+        [3, 'validate', 'check'],
+        [4, 'map', 'map'],
+        [5, 'after', 'write-back'],
+      ]);
+      expect(events[1]).toMatchObject({
+        input: { id: 'x' },
+        output: { etag: 'W/"1"' },
+        error: null,
+        durationMs: 12,
+      });
+      expect(events[2]?.output).toBeNull();
+      expect(events[3]?.output).toBe('a string');
+      expect(events[1]?.startedAt.toISOString()).toBe('2025-01-01T00:00:00.000Z');
+      // A failed event without its error is refused, and nothing of the statement is kept.
+      expect(
+        await sqlState(() =>
+          records.appendEvents(record.id, [step('ok'), step('bad', { outcome: 'failed' })]),
+        ),
+      ).toBe('23514');
+      expect((await records.get(record.id))?.eventSeq).toBe(5);
+      expect(await records.appendEvents(uuid(), [step('x')])).toBeUndefined();
+    },
+  );
 });

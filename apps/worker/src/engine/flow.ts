@@ -1,4 +1,4 @@
-import type { RecordsRepository, SyncDirection, SyncRecord } from '@mlc/db';
+import type { RecordDetails, RecordsRepository, SyncDirection, SyncRecord } from '@mlc/db';
 import type { Logger } from '@mlc/logger';
 
 /**
@@ -44,12 +44,11 @@ export interface StepContext<S, R> {
   lock(key: string): Promise<void>;
   /** Gives a lock taken with `lock` back before the run ends (once what it protects is committed). */
   unlock(key: string): Promise<void>;
-  /** Stores what a person searches by (label), the deal, the legal entity. */
-  describe(details: {
-    label?: string | null;
-    dealKey?: string | null;
-    targetDataAreaId?: string | null;
-  }): Promise<void>;
+  /**
+   * What a person searches by (label), the deal, the legal entity: stored on the record with this
+   * step's audit event, in the same statement, so it is committed before the next step begins.
+   */
+  describe(details: RecordDetails): void;
   /** Whether another sync record of this connection carries the deal key `dealKey` (see `describe`). */
   dealShared(dealKey: string): Promise<boolean>;
   /** Ends the run here, deliberately not applying the change; the reason is kept. */

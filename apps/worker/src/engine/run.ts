@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { compareRowVersions, parseRowVersion } from '@mlc/connectors';
 import {
+  type AppendEventInput,
   and,
   asc,
   type DbClient,
   eq,
   ne,
   or,
+  type RecordDetails,
   type RecordsRepository,
   type SyncRecord,
   schema,
@@ -121,9 +123,24 @@ export async function runRecord<R>(
       );
       return { status: 'covered', record: before, by: covering };
     }
-    const started = await records.start(pending.id);
-    if (!started) throw new Error(`sync record ${pending.id} vanished`);
+    const begun = await records.startRun(pending.id, {
+      step: request.replay ? 'replay' : 'trigger',
+      correlationId,
+      // With the attempt and `runStartedAt` (database clock: what later triggers are compared
+      // with, `coveringRun`) added by the repository.
+      input: { message: request.message, sourceId: request.sourceId },
+      startedAt: new Date(),
+    });
+    if (!begun) throw new Error(`sync record ${pending.id} vanished`);
+    const started = begun.record;
     const state = flow.initialState();
+    // What `describe` learnt, stored with the next audit event (one statement).
+    let details: RecordDetails | undefined;
+    const takeDetails = () => {
+      const taken = details;
+      details = undefined;
+      return taken;
+    };
     let target:
       | { targetKey: string; targetDataAreaId: string | null; contentHash: string | null }
       | undefined;
@@ -154,8 +171,8 @@ export async function runRecord<R>(
           .limit(1);
         return rows.length > 0;
       },
-      describe: async (details) => {
-        await records.describe(pending.id, details);
+      describe: (more) => {
+        details = { ...details, ...more };
       },
       skip: (reason, output) => {
         throw new SkipSignal(reason, output);
@@ -165,29 +182,29 @@ export async function runRecord<R>(
       },
     };
 
-    await records.appendEvent(pending.id, {
-      stage: 'trigger',
-      step: request.replay ? 'replay' : 'trigger',
-      outcome: 'ok',
-      correlationId,
-      input: {
-        message: request.message,
-        sourceId: request.sourceId,
-        attempt: started.attempts,
-        // Database clock: what later triggers are compared with (`coveringRun`).
-        runStartedAt: started.updatedAt.toISOString(),
-      },
-      startedAt: new Date(),
-      durationMs: 0,
-    });
+    // Audit events of the steps that change nothing elsewhere (read, validate, map) and of the
+    // write-backs after the write wait, and are stored together: before a write step begins (the
+    // trail shows what the run decided before it writes anything), with a skip or failure, and
+    // with the run's end (the record marked synced by the same statement). A write step's event
+    // is stored as soon as it ends. A run cut short (a killed worker) loses only waiting events
+    // of steps it will do again: the record stays running, and is run again.
+    const waiting: AppendEventInput[] = [];
+    const store = async (event?: AppendEventInput) => {
+      if (event) waiting.push(event);
+      const events = waiting.splice(0);
+      const [only] = events;
+      if (events.length === 1 && only) await records.appendEvent(pending.id, only, takeDetails());
+      else if (events.length > 1) await records.appendEvents(pending.id, events, { details: takeDetails() });
+    };
 
     for (const step of flow.steps) {
+      if (step.stage === 'write') await store();
       const startedAt = new Date();
       const t0 = performance.now();
       const elapsed = () => Math.max(0, Math.round(performance.now() - t0));
       try {
         const result = await step.run(ctx);
-        await records.appendEvent(pending.id, {
+        const event: AppendEventInput = {
           stage: step.stage,
           step: step.name,
           outcome: 'ok',
@@ -196,15 +213,20 @@ export async function runRecord<R>(
           output: auditedOutput(result),
           startedAt,
           durationMs: elapsed(),
-        });
+        };
+        if (step.stage === 'write') await store(event);
+        else waiting.push(event);
       } catch (error) {
         if (error instanceof SkipSignal) {
-          await records.appendEvent(pending.id, {
+          await store({
             stage: step.stage,
             step: step.name,
             outcome: 'skipped',
             correlationId,
-            output: { reason: error.reason, ...(error.output === undefined ? {} : { detail: error.output }) },
+            output: {
+              reason: error.reason,
+              ...(error.output === undefined ? {} : { detail: error.output }),
+            },
             startedAt,
             durationMs: elapsed(),
           });
@@ -222,7 +244,7 @@ export async function runRecord<R>(
           ...(failure.path ? { path: failure.path } : {}),
           retryable: failure.retryable,
         };
-        await records.appendEvent(pending.id, {
+        await store({
           stage: step.stage,
           step: step.name,
           outcome: 'failed',
@@ -255,8 +277,16 @@ export async function runRecord<R>(
       }
     }
 
-    if (!target) throw new Error(`flow ${flow.id} finished without completing record ${pending.id}`);
-    const record = (await records.markSynced(pending.id, target)) ?? started;
+    if (!target) {
+      await store();
+      throw new Error(`flow ${flow.id} finished without completing record ${pending.id}`);
+    }
+    const events = waiting.splice(0);
+    const synced =
+      events.length > 0 || details
+        ? await records.appendEvents(pending.id, events, { details: takeDetails(), synced: target })
+        : await records.markSynced(pending.id, target);
+    const record = synced ?? started;
     log.info({ targetKey: target.targetKey }, 'record synced');
     return { status: 'synced', record };
   } finally {

@@ -114,7 +114,7 @@ async function readSource(ctx: Ctx, kind: Detail['kind']) {
     detail.kind === 'order'
       ? (detail.data.order.ordernumber ?? null)
       : (detail.data.opportunity.name ?? null);
-  await ctx.describe({ label });
+  ctx.describe({ label });
   // The header row's version as read (its etag `W/"<versionnumber>"`): a webhook about a change of
   // this version or an older one, queued while this run was going, needs no run of its own.
   const sourceVersion = rowVersionFromEtag(detail.data.etag);
@@ -173,7 +173,7 @@ async function checkTrigger(ctx: Ctx) {
     ),
   );
   ctx.state.dealKey = dealKey;
-  await ctx.describe({ dealKey });
+  ctx.describe({ dealKey });
   return { output: { dealKey } };
 }
 
@@ -206,7 +206,7 @@ async function routeCustomer(ctx: Ctx) {
     );
   }
   ctx.state.dataAreaId = route.dataAreaId;
-  await ctx.describe({ targetDataAreaId: route.dataAreaId });
+  ctx.describe({ targetDataAreaId: route.dataAreaId });
   return { input: { customer: { table: customer.table, id: customer.id } }, output: route };
 }
 

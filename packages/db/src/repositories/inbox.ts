@@ -55,6 +55,31 @@ export function createInboxRepository(db: Database) {
       return row;
     },
 
+    /** Several messages by id (one read); unknown ids are absent from the map. */
+    async getMany(ids: readonly string[]): Promise<Map<string, InboxEvent>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .select()
+        .from(inboxEvents)
+        .where(inArray(inboxEvents.id, [...new Set(ids)]));
+      return new Map(rows.map((row) => [row.id, row]));
+    },
+
+    /** `markProcessed` for several messages in one statement; resolves with how many exist. */
+    async markProcessedMany(ids: readonly string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const rows = await db
+        .update(inboxEvents)
+        .set({
+          status: 'processed',
+          error: null,
+          processedAt: sql`coalesce(${inboxEvents.processedAt}, now())`,
+        })
+        .where(inArray(inboxEvents.id, [...new Set(ids)]))
+        .returning({ id: inboxEvents.id });
+      return rows.length;
+    },
+
     /** Done. Idempotent: the first processing time is kept. Returns false for an unknown id. */
     async markProcessed(id: string): Promise<boolean> {
       const rows = await db

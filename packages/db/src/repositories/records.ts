@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, ne, type SQL, sql, type Table } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import {
@@ -52,6 +52,63 @@ export interface AppendEventInput {
   error?: { code: string; message: string; [key: string]: unknown };
   startedAt: Date;
   durationMs: number;
+}
+
+/** What a run learns about a record as it goes; absent fields are kept. */
+export interface RecordDetails {
+  label?: string | null;
+  dealKey?: string | null;
+  targetDataAreaId?: string | null;
+}
+
+/** The `SET` assignments of `details` (with `updated_at`), none when there is nothing to store. */
+function detailsSet(details: RecordDetails | undefined): SQL[] {
+  if (!details) return [];
+  const set: SQL[] = [];
+  if (details.label !== undefined) set.push(sql`label = ${details.label}`);
+  if (details.dealKey !== undefined) set.push(sql`deal_key = ${details.dealKey}`);
+  if (details.targetDataAreaId !== undefined)
+    set.push(sql`target_data_area_id = ${details.targetDataAreaId?.toLowerCase() ?? null}`);
+  if (set.length > 0) set.push(sql`updated_at = now()`);
+  return set;
+}
+
+const jsonParam = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+
+/** `insert into record_events … select … from r`: one event of the record `r` (a CTE) numbered `seq`. */
+function insertEventFrom(seq: SQL, event: AppendEventInput, input?: SQL): SQL {
+  return sql`insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input,
+      output, error, started_at, duration_ms)
+    select r.id, ${seq}, ${event.stage}::record_stage, ${event.step}, ${event.outcome}::event_outcome,
+      ${event.correlationId}, ${input ?? sql`${jsonParam(event.input)}::jsonb`}, ${jsonParam(event.output)}::jsonb,
+      ${jsonParam(event.error)}::jsonb, ${event.startedAt.toISOString()}::timestamptz,
+      ${Math.max(0, Math.round(event.durationMs))}
+    from r`;
+}
+
+/** A raw row (driver values, column names) as the table's typed row, mapped by Drizzle's own columns. */
+function fromDriverRow<T extends Table>(table: T, row: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = row[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as T['$inferSelect'];
+}
+
+/**
+ * A row read back as `to_jsonb(row)`: JSON columns are values already, timestamps ISO strings, and
+ * `bigint` ids numbers; each is mapped like a driver value except the JSON columns.
+ */
+function fromJsonRow<T extends Table>(table: T, row: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = row[column.name];
+    if (value === null || value === undefined) out[key] = null;
+    else if (column.dataType === 'json') out[key] = value;
+    else out[key] = column.mapFromDriverValue(value);
+  }
+  return out as T['$inferSelect'];
 }
 
 export function createRecordsRepository(db: Database) {
@@ -172,16 +229,14 @@ export function createRecordsRepository(db: Database) {
     },
 
     /** What the run learnt about the record (its label, deal, legal entity); absent fields are kept. */
-    async describe(
-      recordId: string,
-      details: { label?: string | null; dealKey?: string | null; targetDataAreaId?: string | null },
-    ): Promise<SyncRecord | undefined> {
-      const set: PgUpdateSetSource<typeof syncRecords> = {};
-      if (details.label !== undefined) set.label = details.label;
-      if (details.dealKey !== undefined) set.dealKey = details.dealKey;
-      if (details.targetDataAreaId !== undefined)
-        set.targetDataAreaId = details.targetDataAreaId?.toLowerCase() ?? null;
-      return update(recordId, set);
+    async describe(recordId: string, details: RecordDetails): Promise<SyncRecord | undefined> {
+      const set = detailsSet(details);
+      if (set.length === 0) return repository.get(recordId);
+      const result = await db.execute(
+        sql`update sync_records set ${sql.join(set, sql`, `)} where id = ${recordId} returning *`,
+      );
+      const [row] = result.rows;
+      return row ? fromDriverRow(syncRecords, row) : undefined;
     },
 
     /** A transient failure: back to `pending` (the queue tries again), the error kept for the portal. */
@@ -307,11 +362,11 @@ export function createRecordsRepository(db: Database) {
             target_key text, content_hash text, error jsonb, input jsonb)
         ), stored as (
           insert into sync_records as r (connection_id, direction, entity, natural_key, source_id, label,
-            target_data_area_id, status, target_key, content_hash, last_error, attempts, synced_at)
+            target_data_area_id, status, target_key, content_hash, last_error, attempts, synced_at, event_seq)
           select ${key.connectionId}::uuid, ${key.direction}::sync_direction, ${key.entity}, natural_key,
             source_id, label, target_data_area_id,
             (case when ok then 'synced' else 'failed' end)::record_status,
-            target_key, content_hash, error, 1, case when ok then now() end
+            target_key, content_hash, error, 1, case when ok then now() end, 1
           from chunk
           on conflict (connection_id, direction, entity, natural_key) do update set
             source_id = excluded.source_id,
@@ -323,13 +378,13 @@ export function createRecordsRepository(db: Database) {
             last_error = excluded.last_error,
             attempts = r.attempts + 1,
             synced_at = coalesce(excluded.synced_at, r.synced_at),
-            updated_at = now()
-          returning r.id, r.natural_key
+            updated_at = now(),
+            event_seq = r.event_seq + 1
+          returning r.id, r.natural_key, r.event_seq
         )
         insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input, output,
           error, started_at, duration_ms)
-        select stored.id,
-          coalesce((select max(e.seq) from record_events e where e.record_id = stored.id), 0) + 1,
+        select stored.id, stored.event_seq,
           'write', ${event.step},
           (case when chunk.ok then 'ok' else 'failed' end)::event_outcome,
           ${event.correlationId}, chunk.input,
@@ -357,38 +412,122 @@ export function createRecordsRepository(db: Database) {
     },
 
     /**
-     * Appends a step to the record's audit trail with the next `seq` of that record. Appends to one
-     * record are serialised by a `FOR NO KEY UPDATE` lock on its row, held for one insert (it waits
-     * for other appends and status updates of that record, not for foreign-key checks), so
-     * concurrent appends get distinct, consecutive numbers. Throws for an unknown record.
+     * Appends a step to the record's audit trail with the next `seq` of that record, in one
+     * statement: the record's `event_seq` is bumped and the event stored with it. The row update
+     * serialises appends to one record (a concurrent one waits for it and then counts from its
+     * number), so concurrent appends get distinct, consecutive numbers. `details` (what the run
+     * learnt about the record, as `describe`) are stored by the same statement. Throws for an
+     * unknown record.
      */
-    async appendEvent(recordId: string, event: AppendEventInput): Promise<RecordEvent> {
-      return db.transaction(async (tx) => {
-        const [record] = await tx
-          .select({ id: syncRecords.id })
-          .from(syncRecords)
-          .where(byId(recordId))
-          .for('no key update');
-        if (!record) throw new Error(`sync record ${recordId} not found`);
-        const [row] = await tx
-          .insert(recordEvents)
-          .values({
-            recordId,
-            seq: sql`(select coalesce(max(${recordEvents.seq}), 0) + 1 from ${recordEvents} where ${recordEvents.recordId} = ${recordId})`,
-            stage: event.stage,
-            step: event.step,
-            outcome: event.outcome,
-            correlationId: event.correlationId,
-            input: event.input ?? null,
-            output: event.output ?? null,
-            error: event.error ?? null,
-            startedAt: event.startedAt,
-            durationMs: event.durationMs,
-          })
-          .returning();
-        if (!row) throw new Error(`event of sync record ${recordId} not stored`);
-        return row;
-      });
+    async appendEvent(
+      recordId: string,
+      event: AppendEventInput,
+      details?: RecordDetails,
+    ): Promise<RecordEvent> {
+      const set = [sql`event_seq = event_seq + 1`, ...detailsSet(details)];
+      const result = await db.execute(sql`
+        with r as (
+          update sync_records set ${sql.join(set, sql`, `)} where id = ${recordId} returning id, event_seq
+        )
+        ${insertEventFrom(sql`r.event_seq`, event)}
+        returning *`);
+      const [row] = result.rows;
+      if (!row) throw new Error(`sync record ${recordId} not found`);
+      return fromDriverRow(recordEvents, row);
+    },
+
+    /**
+     * Several events of one record in one statement, numbered on in their order, with the run's
+     * `details`; with `synced`, the record is marked synced by the same statement (as
+     * `markSynced`). Resolves with the record, `undefined` for an unknown id.
+     */
+    async appendEvents(
+      recordId: string,
+      events: readonly AppendEventInput[],
+      options: {
+        details?: RecordDetails | undefined;
+        synced?:
+          | { targetDataAreaId: string | null; targetKey: string; contentHash: string | null }
+          | undefined;
+      } = {},
+    ): Promise<SyncRecord | undefined> {
+      const n = events.length;
+      const set = [sql`event_seq = event_seq + ${n}`, ...detailsSet(options.details)];
+      const target = options.synced;
+      if (target) {
+        set.push(
+          sql`status = 'synced'`,
+          sql`target_data_area_id = ${target.targetDataAreaId?.toLowerCase() ?? null}`,
+          sql`target_key = ${target.targetKey}`,
+          sql`content_hash = ${target.contentHash}`,
+          sql`last_error = null`,
+          sql`synced_at = now()`,
+        );
+        if (!options.details) set.push(sql`updated_at = now()`);
+      }
+      const rows = JSON.stringify(
+        events.map((event) => ({
+          stage: event.stage,
+          step: event.step,
+          outcome: event.outcome,
+          correlationId: event.correlationId,
+          input: event.input ?? null,
+          output: event.output ?? null,
+          error: event.error ?? null,
+          startedAt: event.startedAt.toISOString(),
+          durationMs: Math.max(0, Math.round(event.durationMs)),
+        })),
+      );
+      const result = await db.execute(sql`
+        with r as (
+          update sync_records set ${sql.join(set, sql`, `)} where id = ${recordId} returning *
+        ), e as (
+          insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input, output,
+            error, started_at, duration_ms)
+          select r.id, r.event_seq - ${n} + x.ord, (x.value ->> 'stage')::record_stage, x.value ->> 'step',
+            (x.value ->> 'outcome')::event_outcome, x.value ->> 'correlationId',
+            nullif(x.value -> 'input', 'null'::jsonb), nullif(x.value -> 'output', 'null'::jsonb),
+            nullif(x.value -> 'error', 'null'::jsonb), (x.value ->> 'startedAt')::timestamptz,
+            (x.value ->> 'durationMs')::integer
+          from r, jsonb_array_elements(${rows}::jsonb) with ordinality as x(value, ord)
+        )
+        select to_jsonb(r) as record from r`);
+      const [row] = result.rows as { record: Record<string, unknown> }[];
+      return row ? fromJsonRow(syncRecords, row.record) : undefined;
+    },
+
+    /**
+     * A run begins (as `start`) and its trigger event is appended, in one statement. The event's
+     * input gets the attempt number and `runStartedAt`: the record's new `updated_at` (database
+     * clock, ISO 8601 with milliseconds), what later triggers are compared with. `undefined` for
+     * an unknown id.
+     */
+    async startRun(
+      recordId: string,
+      trigger: Omit<AppendEventInput, 'stage' | 'outcome' | 'output' | 'error' | 'durationMs'> & {
+        input: Record<string, unknown>;
+      },
+    ): Promise<{ record: SyncRecord; event: RecordEvent } | undefined> {
+      const input = sql`${JSON.stringify(trigger.input)}::jsonb || jsonb_build_object(
+          'attempt', r.attempts,
+          'runStartedAt', to_char(r.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+      const result = await db.execute(sql`
+        with r as (
+          update sync_records
+             set status = 'running', attempts = attempts + 1, updated_at = now(), event_seq = event_seq + 1
+           where id = ${recordId}
+          returning *
+        ), e as (
+          ${insertEventFrom(sql`r.event_seq`, { ...trigger, stage: 'trigger', outcome: 'ok', durationMs: 0 }, input)}
+          returning *
+        )
+        select to_jsonb(r) as record, to_jsonb(e) as event from r, e`);
+      const [row] = result.rows as { record: Record<string, unknown>; event: Record<string, unknown> }[];
+      if (!row) return undefined;
+      return {
+        record: fromJsonRow(syncRecords, row.record),
+        event: fromJsonRow(recordEvents, row.event),
+      };
     },
 
     /** The audit trail of a record, in order. */

@@ -103,6 +103,12 @@ export const syncRecords = pgTable(
     targetKey: text('target_key'),
     status: recordStatus('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * The `seq` of the record's last audit event: appending one bumps it in the same statement
+     * (the row update serialises concurrent appends), so events are numbered 1, 2, 3... without
+     * a lock held across statements.
+     */
+    eventSeq: integer('event_seq').notNull().default(0),
     contentHash: text('content_hash'),
     lastError: jsonb('last_error').$type<{ code: string; message: string; [key: string]: unknown }>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -117,6 +123,7 @@ export const syncRecords = pgTable(
     check('sync_records_entity_not_blank', sql`length(btrim(${t.entity})) > 0`),
     check('sync_records_natural_key_not_blank', sql`length(btrim(${t.naturalKey})) > 0`),
     check('sync_records_attempts_non_negative', sql`${t.attempts} >= 0`),
+    check('sync_records_event_seq_non_negative', sql`${t.eventSeq} >= 0`),
     check(
       'sync_records_data_area_id_format',
       sql`${t.targetDataAreaId} IS NULL OR ${dataAreaIdCheck(t.targetDataAreaId)}`,
