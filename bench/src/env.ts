@@ -11,6 +11,8 @@ export interface BenchEnv {
   workerStdout?: string | undefined;
   /** File the worker processes' logs (stderr) are appended to (`BENCH_WORKER_LOG`, with `BENCH_LOG_LEVEL`). */
   workerLog?: string | undefined;
+  /** Keep the scratch database at the end (`BENCH_KEEP_DATABASE=1`), to look at its records and audit trail. */
+  keepDatabase: boolean;
 }
 
 export function readBenchEnv(): BenchEnv {
@@ -27,6 +29,7 @@ export function readBenchEnv(): BenchEnv {
     workerNodeArgs: (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
     workerStdout: process.env['BENCH_WORKER_STDOUT'] || undefined,
     workerLog: process.env['BENCH_WORKER_LOG'] || undefined,
+    keepDatabase: process.env['BENCH_KEEP_DATABASE'] === '1',
   };
 }
 

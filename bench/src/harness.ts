@@ -81,6 +81,7 @@ async function scratchDatabase(adminUrl: string) {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
+    name,
     url: url.toString(),
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl, application_name: 'ml-connector-bench' });
@@ -396,7 +397,8 @@ export async function startBenchHarness(env: BenchEnv, options: HarnessOptions):
       await db.close();
       await sandbox.stop();
       await rm(stateDir, { recursive: true, force: true });
-      await database.drop();
+      if (env.keepDatabase) console.error(`kept database: ${database.name}`);
+      else await database.drop();
     },
   };
   return harness;

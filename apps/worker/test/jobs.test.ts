@@ -184,4 +184,114 @@ describe('job queue', () => {
       await boss.stop({ graceful: false, wait: true });
     }
   });
+
+  dbTest(
+    'a batch kind takes its jobs together; a failed one is retried alone, a permanent failure ends, the others complete',
+    async ({ database }) => {
+      const boss = await startBoss(database.url);
+      try {
+        const inboxDefinition = jobCatalog['inbox.process'];
+        const catalog = {
+          ...jobCatalog,
+          'inbox.process': {
+            ...inboxDefinition,
+            queue: { ...inboxDefinition.queue, retryDelaySeconds: 1, retryBackoff: false },
+          },
+        };
+        const queue = await createJobQueue(boss, quiet(), { catalog });
+        const connectionId = randomUUID();
+        const events = Array.from({ length: 6 }, () => randomUUID());
+        const [flaky, broken] = events;
+        const ids = await Promise.all(
+          events.map((inboxEventId) => queue.enqueue('inbox.process', { connectionId, inboxEventId })),
+        );
+        // Put there by something else: refused, not handed to the handler.
+        const refused = await boss.send('inbox.process', { connectionId }, { singletonKey: 'odd' });
+        const batches: string[][] = [];
+        await queue.register({
+          'inbox.process': {
+            async batch(jobs) {
+              batches.push(jobs.map(({ payload }) => payload.inboxEventId));
+              const failed = [];
+              for (const { payload, job } of jobs) {
+                if (payload.inboxEventId === flaky && batches.length === 1)
+                  failed.push({ jobId: job.id, error: new Error('database went away') });
+                if (payload.inboxEventId === broken)
+                  failed.push({ jobId: job.id, error: new PermanentJobError('message body is not JSON') });
+              }
+              return { failed };
+            },
+          },
+        });
+        const state = async (id: string | null) => (await boss.getJobById('inbox.process', id ?? ''))?.state;
+        await until(async () => (await state(ids[0] ?? null)) === 'completed', 30_000);
+        // The six came in one fetch (the pollers of a batch kind take up to its size at once).
+        expect(batches[0]?.sort()).toEqual([...events].sort());
+        for (const id of ids.slice(1)) expect(await state(id)).toBe('completed');
+        expect(await state(refused)).toBe('completed');
+        // Only the one that failed came back, alone.
+        expect(batches).toHaveLength(2);
+        expect(batches[1]).toEqual([flaky]);
+        expect((await boss.getJobById('inbox.process', ids[0] ?? ''))?.retryCount).toBe(1);
+        expect((await boss.getJobById('inbox.process', ids[1] ?? ''))?.retryCount).toBe(0);
+        expect(catalog['inbox.process'].batch?.size).toBeGreaterThan(1);
+      } finally {
+        await boss.stop({ graceful: false, wait: true });
+      }
+    },
+    60_000,
+  );
+
+  dbTest('enqueueMany joins the triggers of one record before it queues them', async ({ database }) => {
+    const boss = await startBoss(database.url);
+    try {
+      const queue = await createJobQueue(boss, quiet());
+      const connectionId = randomUUID();
+      const trigger = (sourceId: string, message: string, sourceVersion?: string) => ({
+        payload: {
+          ...orderRecord(connectionId, sourceId),
+          message,
+          ...(sourceVersion ? { sourceVersion } : {}),
+        },
+        ...(message === 'Update' ? { options: { delaySeconds: 60 } } : {}),
+      });
+      const result = await queue.enqueueMany('sync.record', [
+        trigger('a', 'Update', '10'),
+        trigger('a', 'Create', '11'),
+        trigger('a', 'Update', '14'),
+        trigger('b', 'Update', '20'),
+        trigger('b', 'Update', '21'),
+      ]);
+      expect(result).toEqual({ queued: 2, joined: 3 });
+      const jobs = async () =>
+        (
+          await boss
+            .getDb()
+            .executeSql(
+              `select data, start_after <= now() as due from pgboss.job where name = 'sync.record' and state = 'created' order by data->>'sourceId'`,
+              [],
+            )
+        ).rows as { data: { sourceId: string; message: string; sourceVersion?: string }; due: boolean }[];
+      expect(await jobs()).toEqual([
+        // The record's creation stays its creation, with the newest version; due at once.
+        {
+          data: expect.objectContaining({ sourceId: 'a', message: 'Create', sourceVersion: '14' }),
+          due: true,
+        },
+        {
+          data: expect.objectContaining({ sourceId: 'b', message: 'Update', sourceVersion: '21' }),
+          due: false,
+        },
+      ]);
+      // A later batch joins the jobs already queued.
+      expect(await queue.enqueueMany('sync.record', [trigger('b', 'Update', '22')])).toEqual({
+        queued: 0,
+        joined: 1,
+      });
+      expect((await jobs())[1]?.data.sourceVersion).toBe('22');
+      expect(await queue.enqueueMany('sync.record', [])).toEqual({ queued: 0, joined: 0 });
+    } finally {
+      await boss.stop({ graceful: false, wait: true });
+    }
+  });
 });

@@ -21,6 +21,17 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
     retryBackoff: boolean;
     expireInSeconds: number;
   };
+  /**
+   * Jobs of this kind are fetched and handled together, up to `size` at a time by each of
+   * `pollers` pollers (a batch handler, `JobBatchHandler`): for short jobs that arrive in bursts,
+   * where one fetch, one completion and the handler's own reads and writes serve many jobs.
+   */
+  batch?: { size: number; pollers: number };
+  /**
+   * At most this many jobs of this kind at once in one worker (default, and at most, the
+   * worker's concurrency): for kinds with few, long jobs, so as not to keep idle pollers.
+   */
+  slots?: number;
   /** The serialisation key (pg-boss `singletonKey`). */
   key(payload: z.output<Schema>): string;
   /**
@@ -106,6 +117,8 @@ export const jobCatalog = {
       expireInSeconds: 120,
     },
     key: (p) => `${p.connectionId}/${p.table}`,
+    // A connection's tables (orders, opportunities) at once; one read per table at a time anyway.
+    slots: 2,
   }),
   /** Read F&O changes of one stream (the catalog: products then prices; customers) and write them to Sales. */
   'sync.poll': defineJob({
@@ -122,8 +135,15 @@ export const jobCatalog = {
       expireInSeconds: 1800,
     },
     key: (p) => `${p.connectionId}/${p.stream}`,
+    // A connection's two streams (catalog, customers) at once; each is one long read.
+    slots: 2,
   }),
-  /** Turn one stored webhook or business event into sync jobs. */
+  /**
+   * Turn one stored webhook or business event into sync jobs. Handled in batches: a burst of
+   * webhooks (an order's Create and the Updates its lines raise come together) is read, turned
+   * into jobs (the triggers of one record joined before they are queued) and marked processed by
+   * a few statements, not a few per webhook.
+   */
   'inbox.process': defineJob({
     schema: z.object({ connectionId, inboxEventId: z.string().uuid() }),
     queue: {
@@ -133,6 +153,7 @@ export const jobCatalog = {
       retryBackoff: true,
       expireInSeconds: 300,
     },
+    batch: { size: 32, pollers: 2 },
     key: (p) => p.inboxEventId,
   }),
 } satisfies Record<string, JobDefinition>;

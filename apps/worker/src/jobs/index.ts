@@ -1,8 +1,12 @@
 export { type JobCatalog, type JobDefinition, type JobName, type JobPayload, jobCatalog } from './catalog';
 export { isPermanent, PermanentJobError } from './errors';
 export {
+  type BatchOutcome,
   createJobQueue,
+  type EnqueueItem,
   type EnqueueOptions,
+  type JobBatchHandler,
+  type JobHandler,
   type JobHandlers,
   type JobInfo,
   type JobQueue,

@@ -11,9 +11,32 @@ export interface JobInfo {
   createdOn: Date;
 }
 
+/** Handles one job at a time. */
+export type JobHandler<Name extends JobName> = (payload: JobPayload<Name>, job: JobInfo) => Promise<unknown>;
+
+/**
+ * Handles the jobs of one fetch together (a kind whose definition sets `batch`). It reports the
+ * jobs that failed: a permanent failure ends its job, any other is retried by pg-boss with
+ * backoff, alone; the others complete. Should it throw, every job of the batch is retried: the
+ * handler must be idempotent per job.
+ */
+export interface JobBatchHandler<Name extends JobName> {
+  batch(jobs: { payload: JobPayload<Name>; job: JobInfo }[]): Promise<BatchOutcome>;
+}
+
+export interface BatchOutcome {
+  failed?: { jobId: string; error: unknown }[];
+}
+
 export type JobHandlers = {
-  [Name in JobName]?: (payload: JobPayload<Name>, job: JobInfo) => Promise<unknown>;
+  [Name in JobName]?: JobHandler<Name> | JobBatchHandler<Name>;
 };
+
+/** One job of `enqueueMany`. */
+export interface EnqueueItem<Name extends JobName> {
+  payload: JobPayload<Name>;
+  options?: EnqueueOptions;
+}
 
 export interface JobQueue {
   /** Queues a job; resolves with its id, or `null` when the key already has one waiting. */
@@ -22,6 +45,16 @@ export interface JobQueue {
     payload: JobPayload<Name>,
     options?: EnqueueOptions,
   ): Promise<string | null>;
+  /**
+   * Queues several jobs of one kind: items with the same key are joined first, as a later trigger
+   * joins a queued job (`JobDefinition.join`; due at once when one of them is), then each key is
+   * queued as `enqueue` does, with one wake-up for the lot. Resolves with how many were queued
+   * new and how many joined a job queued already (in this call or before).
+   */
+  enqueueMany<Name extends JobName>(
+    name: Name,
+    items: readonly EnqueueItem<Name>[],
+  ): Promise<{ queued: number; joined: number }>;
   /** Wakes one idle poller of this process for `name` (a job of that kind was queued elsewhere). */
   wake(name: JobName): void;
   /** Starts working the given jobs; every payload is parsed before its handler runs. */
@@ -91,17 +124,22 @@ async function createQueues(boss: PgBoss, catalog: JobCatalog): Promise<void> {
   }
 }
 
-/** pg-boss's shortest polling interval: an idle poller looks for work this often. */
-const POLL_SECONDS = 0.5;
+/**
+ * How often an idle poller looks for work on its own. Jobs are picked up through wake-ups, not by
+ * this: a job queued by this process wakes one idle poller of its kind at once, or when it is due
+ * (a delayed job: a timer); one queued by another process (the portal's intake) through Postgres
+ * `NOTIFY` (wakeups.ts). Polling finds what no one announces: retries coming due, a lost
+ * notification. Every poll is a query, and pollers poll whether or not there is work (at 0.5 s,
+ * 32 idle pollers of a worker made 64 queries a second, the largest share of a burst's queries).
+ */
+const POLL_SECONDS = 2;
 
 /**
  * The pollers of this process, per job kind, and which of them are inside a handler. pg-boss
  * lets a poller that handled a job in less than its interval sleep out the rest of it, and a job
  * queued meanwhile waits for the next poll: so a poller that finished a job looks again at once
- * (it drains the queue, then polls), and a job queued by this process wakes one idle poller of
- * its kind (`notifyWorker`); one queued by another process (the portal's intake) wakes one
- * through Postgres `NOTIFY` (wakeups.ts). The pollers of a kind start spread over one interval,
- * so that, should a wake-up be lost, one of them polls soon.
+ * (it drains the queue, then polls), and queued jobs wake idle pollers (`POLL_SECONDS`). The
+ * pollers of a kind start spread over one interval, so that one of them polls soon.
  */
 class Pollers {
   readonly #byName = new Map<string, { id: string; busy: boolean }[]>();
@@ -117,17 +155,27 @@ class Pollers {
     return poller;
   }
 
-  /** Wakes one idle poller of `name` (round robin), if this process has one. */
+  /** Kinds that had a wake-up while every poller of theirs was busy. */
+  readonly #missed = new Set<string>();
+
+  /** Wakes one idle poller of `name` (round robin); when all are busy, the next one done looks again. */
   wakeOne(name: string): void {
     const idle = (this.#byName.get(name) ?? []).filter((poller) => !poller.busy);
-    if (idle.length === 0) return;
+    if (idle.length === 0) {
+      this.#missed.add(name);
+      return;
+    }
     this.#next = (this.#next + 1) % idle.length;
     const poller = idle[this.#next];
     if (poller) this.boss.notifyWorker(poller.id);
   }
 
-  /** The poller looks for the next job as soon as this one is done. */
-  again(id: string): void {
+  /**
+   * A poller is done with what it fetched: it looks for more at once, unless its fetch drained
+   * the queue (a batch smaller than its size) and no job was announced since (`wakeOne`).
+   */
+  again(name: string, id: string, drained: boolean): void {
+    if (drained && !this.#missed.delete(name)) return;
     this.boss.notifyWorker(id);
   }
 }
@@ -166,35 +214,106 @@ function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog, schema: s
     );
     return result.rows.length > 0;
   };
+  /**
+   * Sends one parsed job (or joins the queued one of its key); `now`: due at once. The wake-ups
+   * are the caller's (`wakeUp`).
+   */
+  const send = async (
+    name: JobName,
+    definition: JobDefinition,
+    parsed: unknown,
+    delaySeconds: number | undefined,
+  ): Promise<{ id: string | null; joined: boolean; now: boolean }> => {
+    const now = !(delaySeconds !== undefined && delaySeconds > 0);
+    const key = definition.key(parsed);
+    let id: string | null = null;
+    let joined = false;
+    for (let attempt = 1; attempt <= 5 && id === null && !joined; attempt += 1) {
+      id = await boss.send(name, parsed as object, {
+        singletonKey: key,
+        // pg-boss casts it to an interval (`'0.3'::interval`): fractions of a second are kept.
+        ...(now ? {} : { startAfter: delaySeconds }),
+      });
+      if (id === null && definition.queue.policy !== 'short') break;
+      if (id === null) joined = await join(name, definition, key, parsed, now);
+    }
+    // Due later: this process's pollers are woken then (a job queued elsewhere is found by polling).
+    if (!now && (id !== null || joined)) {
+      setTimeout(() => pollers.wakeOne(name), Math.ceil((delaySeconds ?? 0) * 1000) + DUE_MARGIN_MS).unref();
+    }
+    return { id, joined, now };
+  };
+  /**
+   * Other processes' pollers (listenForJobs) are told through one `NOTIFY` at a time per kind:
+   * jobs queued while one is being sent get one more, sent after it (so a notification always
+   * follows the commit of every job), not one each: a burst of webhooks costs a few.
+   */
+  const notifying = new Map<JobName, { again: boolean }>();
+  const notifyOthers = (name: JobName): void => {
+    const inFlight = notifying.get(name);
+    if (inFlight) {
+      inFlight.again = true;
+      return;
+    }
+    const sending = { again: false };
+    notifying.set(name, sending);
+    // Not awaited: the caller (a webhook being answered) does not wait for it, and losing it
+    // only costs the wait for a poll.
+    void boss
+      .getDb()
+      .executeSql('select pg_notify($1, $2)', [JOBS_CHANNEL, name])
+      .catch((error: unknown) => logger.debug({ err: error }, 'job wake-up not sent'))
+      .finally(() => {
+        notifying.delete(name);
+        if (sending.again) notifyOthers(name);
+      });
+  };
+  /** A job due at once was queued (or brought forward): `count` idle pollers of this process, and other processes, look. */
+  const wakeUp = (name: JobName, count: number) => {
+    for (let i = 0; i < count; i += 1) pollers.wakeOne(name);
+    notifyOthers(name);
+  };
   return {
     async enqueue(name, payload, options = {}) {
       const definition: JobDefinition = catalog[name];
       const parsed = definition.schema.parse(payload) as z.output<typeof definition.schema>;
-      const delay = options.delaySeconds;
-      const now = !(delay !== undefined && delay > 0);
-      const key = definition.key(parsed);
-      let id: string | null = null;
-      let joined = false;
-      for (let attempt = 1; attempt <= 5 && id === null && !joined; attempt += 1) {
-        id = await boss.send(name, parsed as object, {
-          singletonKey: key,
-          // pg-boss casts it to an interval (`'0.3'::interval`): fractions of a second are kept.
-          ...(now ? {} : { startAfter: delay }),
-        });
-        if (id === null && definition.queue.policy !== 'short') break;
-        if (id === null) joined = await join(name, definition, key, parsed, now);
+      const sent = await send(name, definition, parsed, options.delaySeconds);
+      if ((sent.id !== null || sent.joined) && sent.now) wakeUp(name, 1);
+      return sent.id;
+    },
+
+    async enqueueMany(name, items) {
+      const definition: JobDefinition = catalog[name];
+      const byKey = new Map<string, { payload: unknown; delaySeconds: number | undefined; count: number }>();
+      for (const item of items) {
+        const parsed = definition.schema.parse(item.payload) as z.output<typeof definition.schema>;
+        const delay = item.options?.delaySeconds;
+        const delaySeconds = delay !== undefined && delay > 0 ? delay : undefined;
+        const key = definition.key(parsed);
+        const earlier = byKey.get(key);
+        if (!earlier) {
+          byKey.set(key, { payload: parsed, delaySeconds, count: 1 });
+          continue;
+        }
+        earlier.payload = definition.join ? definition.join(earlier.payload, parsed) : parsed;
+        // Due at once when one of them is, else at the earliest of their times.
+        earlier.delaySeconds =
+          earlier.delaySeconds === undefined || delaySeconds === undefined
+            ? undefined
+            : Math.min(earlier.delaySeconds, delaySeconds);
+        earlier.count += 1;
       }
-      const promoted = joined;
-      if ((id !== null || promoted) && now) {
-        pollers.wakeOne(name);
-        // Other processes' pollers (listenForJobs), not awaited: the caller (a webhook being
-        // answered) does not wait for it, and losing it only costs the wait for a poll.
-        void boss
-          .getDb()
-          .executeSql('select pg_notify($1, $2)', [JOBS_CHANNEL, name])
-          .catch((error: unknown) => logger.debug({ err: error }, 'job wake-up not sent'));
+      let queued = 0;
+      let joined = 0;
+      let due = 0;
+      for (const job of byKey.values()) {
+        const sent = await send(name, definition, job.payload, job.delaySeconds);
+        if (sent.id !== null) queued += 1;
+        joined += job.count - (sent.id !== null ? 1 : 0);
+        if ((sent.id !== null || sent.joined) && sent.now) due += 1;
       }
-      return id;
+      if (due > 0) wakeUp(name, due);
+      return { queued, joined };
     },
 
     wake(name) {
@@ -202,37 +321,105 @@ function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog, schema: s
     },
 
     async register(handlers, options = {}) {
-      const kinds = Object.entries(handlers) as [JobName, (p: unknown, j: JobInfo) => Promise<unknown>][];
+      const kinds = Object.entries(handlers) as [JobName, AnyHandler][];
       await Promise.all(
         kinds.map(async ([name, handler]) => {
           const definition: JobDefinition = catalog[name];
+          const batched = typeof handler !== 'function';
+          if (batched && !definition.batch)
+            throw new Error(`${name}: a batch handler needs a batch size in the job catalog`);
+          const size = batched ? (definition.batch?.size ?? 1) : 1;
           const concurrency = options.concurrency ?? 4;
-          for (let i = 0; i < concurrency; i += 1) {
-            // Spread the pollers' phases over one interval (pg-boss starts polling at once).
-            if (i > 0) await sleep((POLL_SECONDS * 1000) / concurrency);
+          const count = batched
+            ? (definition.batch?.pollers ?? 1)
+            : Math.min(definition.slots ?? concurrency, concurrency);
+          const start = async () => {
             let poller: { id: string; busy: boolean } | undefined;
             const id = await boss.work(
               name,
-              { batchSize: 1, pollingIntervalSeconds: POLL_SECONDS, includeMetadata: true },
-              async ([job]) => {
-                if (!job) return undefined;
+              { batchSize: size, pollingIntervalSeconds: POLL_SECONDS, includeMetadata: true },
+              async (jobs) => {
+                const [first] = jobs;
+                if (!first) return undefined;
                 if (poller) poller.busy = true;
                 try {
-                  return await runJob(name, definition, handler, job);
+                  if (typeof handler === 'function') return await runJob(name, definition, handler, first);
+                  await runBatch(name, definition, handler, jobs);
+                  return undefined;
                 } finally {
                   if (poller) {
                     poller.busy = false;
-                    pollers.again(poller.id);
+                    pollers.again(name, poller.id, batched && jobs.length < size);
                   }
                 }
               },
             );
             poller = pollers.add(name, id);
-          }
+          };
+          await start();
+          // The others start spread over one interval (pg-boss polls at once), in the background.
+          void (async () => {
+            for (let i = 1; i < count; i += 1) {
+              await sleep((POLL_SECONDS * 1000) / count);
+              await start();
+            }
+          })().catch((error: unknown) =>
+            // pg-boss stopped meanwhile (the worker is stopping): nothing to start.
+            logger.debug({ err: error, job: name }, 'poller not started'),
+          );
         }),
       );
     },
   };
+
+  /**
+   * One fetch of a batch kind: payloads that do not parse are refused (logged, completed, never
+   * retried), the rest go to the handler together. Jobs it reports failed are failed in pg-boss
+   * (retried with backoff, alone), unless the failure is permanent; pg-boss completes the others.
+   */
+  async function runBatch(
+    name: JobName,
+    definition: JobDefinition,
+    handler: JobBatchHandler<JobName>,
+    jobs: { id: string; data: unknown; createdOn: Date }[],
+  ): Promise<void> {
+    const valid: { payload: never; job: JobInfo }[] = [];
+    for (const job of jobs) {
+      const parsed = definition.schema.safeParse(job.data);
+      if (parsed.success)
+        valid.push({ payload: parsed.data as never, job: { id: job.id, createdOn: job.createdOn } });
+      else
+        withContext(logger, { job: name, jobId: job.id }).error(
+          { issues: parsed.error.issues },
+          'job payload refused',
+        );
+    }
+    if (valid.length === 0) return;
+    let outcome: BatchOutcome;
+    try {
+      outcome = await handler.batch(valid);
+    } catch (error) {
+      if (isPermanent(error)) {
+        logger.warn({ job: name, jobs: valid.length, err: error }, 'job batch failed permanently (no retry)');
+        return;
+      }
+      logger.warn(
+        { job: name, jobs: valid.length, err: error },
+        'job batch failed; pg-boss retries every job of it',
+      );
+      throw error;
+    }
+    for (const { jobId, error } of outcome.failed ?? []) {
+      const log = withContext(logger, { job: name, jobId });
+      if (isPermanent(error)) {
+        log.warn({ err: error }, 'job failed permanently (no retry)');
+        continue;
+      }
+      log.warn({ err: error }, 'job failed; pg-boss retries it with backoff');
+      // Failed before pg-boss completes the batch: completion passes over a job no longer active.
+      await boss.fail(name, jobId, { message: error instanceof Error ? error.message : String(error) });
+    }
+  }
 
   async function runJob(
     name: JobName,
@@ -261,5 +448,10 @@ function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog, schema: s
     }
   }
 }
+
+/** A delayed job's wake-up comes this long after it is due (the database's clock may run a little behind). */
+const DUE_MARGIN_MS = 25;
+
+type AnyHandler = ((p: unknown, j: JobInfo) => Promise<unknown>) | JobBatchHandler<JobName>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

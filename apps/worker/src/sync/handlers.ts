@@ -6,11 +6,13 @@ import {
   readStream,
 } from '@mlc/connectors';
 import {
+  CONNECTION_CHANGES_CHANNEL,
   createCursorsRepository,
   createDbClient,
   createInboxRepository,
   createRecordsRepository,
   type DbClient,
+  type InboxEvent,
 } from '@mlc/db';
 import { type Logger, withContext } from '@mlc/logger';
 import { z } from 'zod';
@@ -19,7 +21,13 @@ import type { AnyFlow, FlowRegistry } from '../engine/flow';
 import { runRecord } from '../engine/run';
 import type { SyncRuntime } from '../flows/index';
 import { PermanentJobError } from '../jobs/errors';
-import { type JobHandlers, type JobPayload, type JobQueue, listenForJobs } from '../jobs/index';
+import {
+  type EnqueueItem,
+  type JobHandlers,
+  type JobPayload,
+  type JobQueue,
+  listenForJobs,
+} from '../jobs/index';
 import { runPoll } from './poll';
 import type { RuntimeCache } from './runtimes';
 
@@ -57,8 +65,14 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
   // Jobs queued by other processes (the portal's intake) wake this process's pollers at once;
   // the listener stops with the worker (its runtimes' signal is aborted before the pool closes).
   const lockPool = openLockPool(deps);
-  listenForJobs({ pool: deps.db.pool, logger: deps.logger, signal: deps.runtimes.deps.signal }, (name) =>
-    deps.jobs.wake(name),
+  // It also hears of connection changes: the runtimes then need not ask before every job.
+  listenForJobs(
+    { pool: deps.db.pool, logger: deps.logger, signal: deps.runtimes.deps.signal },
+    (name) => deps.jobs.wake(name),
+    {
+      channels: { [CONNECTION_CHANGES_CHANNEL]: (connectionId) => deps.runtimes.changed(connectionId) },
+      onLive: (live) => deps.runtimes.setLive(live),
+    },
   );
   const inbox = createInboxRepository(deps.db.db);
   const cursors = createCursorsRepository(deps.db.db);
@@ -72,6 +86,63 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
       );
     if (!flow) throw new PermanentJobError(`no flow syncs ${payload.entity} (${payload.direction})`);
     return flow;
+  };
+
+  /** The refresh a business event asks for: the stream it is about is read again (coalesced per stream). */
+  const planBusinessEvent = (event: InboxEvent): EnqueueItem<'sync.poll'>[] => {
+    const stream = FNO_EVENT_STREAMS[String(event.headers['x-mlc-business-event-id'] ?? '')];
+    withContext(deps.logger, { inboxEventId: event.id, correlationId: event.id }).info(
+      { stream: stream ?? null },
+      'business event processed',
+    );
+    return stream
+      ? [{ payload: { connectionId: event.connectionId, stream, reason: 'business event' } }]
+      : [];
+  };
+
+  /** The runs a Dataverse webhook asks for: one per flow registered on its entity and message. */
+  const planWebhook = (event: InboxEvent, runtime: SyncRuntime): EnqueueItem<'sync.record'>[] => {
+    const log = withContext(deps.logger, { inboxEventId: event.id, correlationId: event.id });
+    const parsed = parseRemoteExecutionContext(JSON.parse(event.body), event.headers);
+    const flows = deps.flows.on('sales', parsed.primaryEntityName, parsed.messageName);
+    const ours = runtime.salesUserId !== undefined && parsed.initiatingUserId === runtime.salesUserId;
+    const sourceId = sourceIdOf(parsed);
+    if (!sourceId) {
+      log.warn(
+        { entity: parsed.primaryEntityName, message: parsed.messageName },
+        'webhook names no record: ignored (the delta read catches the change)',
+      );
+    }
+    const items: EnqueueItem<'sync.record'>[] = [];
+    for (const flow of flows) {
+      if (ours || !sourceId) break;
+      const sourceVersion = versionOfTrigger(parsed, flow.trigger.entity, sourceId);
+      items.push({
+        payload: {
+          connectionId: event.connectionId,
+          direction: flow.direction,
+          entity: flow.trigger.entity,
+          sourceId,
+          correlationId: parsed.correlationId,
+          message: parsed.messageName,
+          ...(sourceVersion === undefined ? {} : { sourceVersion }),
+        },
+        // An Update waits a moment for more to join it; a Create (Win) runs at once, also
+        // bringing forward a job an earlier Update queued (catalog.ts `join`). A run already
+        // queued for the record reads it when it runs, this change included.
+        options: parsed.messageName === 'Update' ? { delaySeconds: UPDATE_DELAY_SECONDS } : {},
+      });
+    }
+    log.info(
+      {
+        entity: parsed.primaryEntityName,
+        message: parsed.messageName,
+        flows: flows.map((f) => f.id),
+        echo: ours,
+      },
+      'webhook processed',
+    );
+    return items;
   };
 
   return {
@@ -123,68 +194,57 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
       return runPoll({ db: deps.db, logger: deps.logger }, runtime, payload.stream);
     },
 
-    async 'inbox.process'(payload) {
-      const event = await inbox.get(payload.inboxEventId);
-      if (!event) throw new PermanentJobError(`inbox event ${payload.inboxEventId} not found`);
-      if (event.status === 'processed') return { already: true };
-      const log = withContext(deps.logger, { inboxEventId: event.id, correlationId: event.id });
-      if (event.source === 'fno_business_event') {
-        // A targeted refresh: the stream the event is about is read again (coalesced per stream).
-        const stream = FNO_EVENT_STREAMS[String(event.headers['x-mlc-business-event-id'] ?? '')];
-        if (stream)
-          await deps.jobs.enqueue('sync.poll', {
-            connectionId: event.connectionId,
-            stream,
-            reason: 'business event',
-          });
-        await inbox.markProcessed(event.id);
-        return { stream: stream ?? null };
-      }
-      const parsed = parseRemoteExecutionContext(JSON.parse(event.body), event.headers);
-      const runtime = await deps.runtimes.get(event.connectionId);
-      const flows = deps.flows.on('sales', parsed.primaryEntityName, parsed.messageName);
-      const ours = runtime.salesUserId !== undefined && parsed.initiatingUserId === runtime.salesUserId;
-      const sourceId = sourceIdOf(parsed);
-      if (!sourceId) {
-        log.warn(
-          { entity: parsed.primaryEntityName, message: parsed.messageName },
-          'webhook names no record: ignored (the delta read catches the change)',
+    'inbox.process': {
+      /**
+       * A fetch of stored webhooks and business events (a burst comes in batches): read in one
+       * query, each turned into the jobs it asks for, those jobs queued with the triggers of one
+       * record joined (an order's Create and the Updates its lines raise), then all marked
+       * processed in one statement. A message that cannot be handled fails its job alone (retried
+       * with backoff); a failure to queue or to mark fails the batch (every message of it is
+       * handled again: processing one twice only queues a run that coalesces or is covered).
+       */
+      async batch(jobs) {
+        const events = await inbox.getMany(jobs.map(({ payload }) => payload.inboxEventId));
+        const runtimes = new Map<string, Promise<SyncRuntime>>();
+        const runtimeOf = (connectionId: string) => {
+          let runtime = runtimes.get(connectionId);
+          if (!runtime) {
+            runtime = deps.runtimes.get(connectionId);
+            runtimes.set(connectionId, runtime);
+          }
+          return runtime;
+        };
+        const triggers: EnqueueItem<'sync.record'>[] = [];
+        const polls: EnqueueItem<'sync.poll'>[] = [];
+        const processed: string[] = [];
+        const failed: { jobId: string; error: unknown }[] = [];
+        for (const { payload, job } of jobs) {
+          const event = events.get(payload.inboxEventId);
+          if (!event) {
+            failed.push({
+              jobId: job.id,
+              error: new PermanentJobError(`inbox event ${payload.inboxEventId} not found`),
+            });
+            continue;
+          }
+          if (event.status === 'processed') continue;
+          try {
+            if (event.source === 'fno_business_event') polls.push(...planBusinessEvent(event));
+            else triggers.push(...planWebhook(event, await runtimeOf(event.connectionId)));
+            processed.push(event.id);
+          } catch (error) {
+            failed.push({ jobId: job.id, error });
+          }
+        }
+        const queued = await deps.jobs.enqueueMany('sync.record', triggers);
+        if (polls.length > 0) await deps.jobs.enqueueMany('sync.poll', polls);
+        await inbox.markProcessedMany(processed);
+        deps.logger.debug(
+          { job: 'inbox.process', messages: jobs.length, processed: processed.length, ...queued },
+          'inbox batch processed',
         );
-      }
-      let coalesced = 0;
-      for (const flow of ours ? [] : flows) {
-        if (!sourceId) break;
-        const sourceVersion = versionOfTrigger(parsed, flow.trigger.entity, sourceId);
-        const queued = await deps.jobs.enqueue(
-          'sync.record',
-          {
-            connectionId: event.connectionId,
-            direction: flow.direction,
-            entity: flow.trigger.entity,
-            sourceId,
-            correlationId: parsed.correlationId,
-            message: parsed.messageName,
-            ...(sourceVersion === undefined ? {} : { sourceVersion }),
-          },
-          // An Update waits a moment for more to join it; a Create (Win) runs at once, also
-          // bringing forward a job an earlier Update queued (catalog.ts `join`).
-          parsed.messageName === 'Update' ? { delaySeconds: UPDATE_DELAY_SECONDS } : {},
-        );
-        // A run of the record is queued already: it reads the record when it runs, this change included.
-        if (queued === null) coalesced += 1;
-      }
-      await inbox.markProcessed(event.id);
-      log.info(
-        {
-          entity: parsed.primaryEntityName,
-          message: parsed.messageName,
-          flows: flows.map((f) => f.id),
-          echo: ours,
-          coalesced,
-        },
-        'webhook processed',
-      );
-      return { flows: ours ? [] : flows.map((flow) => flow.id) };
+        return { failed };
+      },
     },
 
     async 'sync.delta'(payload) {
