@@ -12,7 +12,7 @@ export interface BenchEnv {
   /** File the worker processes' logs (stderr) are appended to (`BENCH_WORKER_LOG`, with `BENCH_LOG_LEVEL`). */
   workerLog?: string | undefined;
   /** Keep the scratch database at the end (`BENCH_KEEP_DATABASE=1`), to look at its records and audit trail. */
-  keepDatabase: boolean;
+  keepDatabase?: boolean;
 }
 
 export function readBenchEnv(): BenchEnv {
