@@ -244,29 +244,27 @@ function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog, schema: s
     return { id, joined, now };
   };
   /**
-   * Other processes' pollers (listenForJobs) are told through one `NOTIFY` at a time per kind:
-   * jobs queued while one is being sent get one more, sent after it (so a notification always
-   * follows the commit of every job), not one each: a burst of webhooks costs a few.
+   * Other processes' pollers (listenForJobs) are told through `NOTIFY`, at most one per kind every
+   * `NOTIFY_GAP_MS`: a job queued while one is scheduled and not sent yet is announced by it (it is
+   * sent after this job's commit), so a burst of webhooks costs a notification per gap, not one
+   * each, and the woken pollers find several jobs to fetch at once.
    */
-  const notifying = new Map<JobName, { again: boolean }>();
+  const scheduled = new Map<JobName, NodeJS.Timeout>();
+  const lastSent = new Map<JobName, number>();
   const notifyOthers = (name: JobName): void => {
-    const inFlight = notifying.get(name);
-    if (inFlight) {
-      inFlight.again = true;
-      return;
-    }
-    const sending = { again: false };
-    notifying.set(name, sending);
-    // Not awaited: the caller (a webhook being answered) does not wait for it, and losing it
-    // only costs the wait for a poll.
-    void boss
-      .getDb()
-      .executeSql('select pg_notify($1, $2)', [JOBS_CHANNEL, name])
-      .catch((error: unknown) => logger.debug({ err: error }, 'job wake-up not sent'))
-      .finally(() => {
-        notifying.delete(name);
-        if (sending.again) notifyOthers(name);
-      });
+    if (scheduled.has(name)) return;
+    const wait = Math.max(0, (lastSent.get(name) ?? 0) + NOTIFY_GAP_MS - Date.now());
+    const timer = setTimeout(() => {
+      scheduled.delete(name);
+      lastSent.set(name, Date.now());
+      // Not awaited by anyone: losing it only costs the wait for a poll.
+      void boss
+        .getDb()
+        .executeSql('select pg_notify($1, $2)', [JOBS_CHANNEL, name])
+        .catch((error: unknown) => logger.debug({ err: error }, 'job wake-up not sent'));
+    }, wait);
+    timer.unref();
+    scheduled.set(name, timer);
   };
   /** A job due at once was queued (or brought forward): `count` idle pollers of this process, and other processes, look. */
   const wakeUp = (name: JobName, count: number) => {
@@ -448,6 +446,9 @@ function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog, schema: s
     }
   }
 }
+
+/** Other processes are told of queued jobs of one kind at most this often (`notifyOthers`). */
+const NOTIFY_GAP_MS = 25;
 
 /** A delayed job's wake-up comes this long after it is due (the database's clock may run a little behind). */
 const DUE_MARGIN_MS = 25;
