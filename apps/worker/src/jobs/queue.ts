@@ -358,7 +358,8 @@ function typedQueue(boss: PgBoss, logger: Logger, catalog: JobCatalog, schema: s
           // The others start spread over one interval (pg-boss polls at once), in the background.
           void (async () => {
             for (let i = 1; i < count; i += 1) {
-              await sleep((POLL_SECONDS * 1000) / count);
+              // Does not keep a stopping process alive.
+              await new Promise((resolve) => setTimeout(resolve, (POLL_SECONDS * 1000) / count).unref());
               await start();
             }
           })().catch((error: unknown) =>
