@@ -4,6 +4,7 @@ import {
   dataverseConnector,
   parseRemoteExecutionContext,
   readStream,
+  rowVersionFromEtag,
 } from '@mlc/connectors';
 import {
   CONNECTION_CHANGES_CHANNEL,
@@ -258,6 +259,7 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
       const since = Math.floor((runtime.enabledAt?.getTime() ?? 0) / 1000) * 1000;
       let changes = 0;
       let queued = 0;
+      let joined = 0;
       for await (const page of readStream(
         dataverseConnector,
         source.stream,
@@ -265,27 +267,36 @@ export function createHandlers(deps: HandlerDeps): JobHandlers {
         runtime.sales.config,
         checkpoint ?? undefined,
       )) {
+        const triggers: EnqueueItem<'sync.record'>[] = [];
         for (const record of page.records as DataverseDeltaRecord<Record<string, unknown>>[]) {
           changes += 1;
           if (record.op !== 'upsert') continue;
           // A first (full) read returns every row: only changes since sync was enabled are triggers.
           const modified = Date.parse(String(record.row['modifiedon'] ?? ''));
           if (page.meta?.read === 'full' && !(modified >= since)) continue;
+          // The row's version as the delta read saw it (its etag): a change the record's last run
+          // read already (its webhook came first) is covered, and costs no second read.
+          const sourceVersion = record.etag ? rowVersionFromEtag(record.etag) : undefined;
           for (const flow of flows) {
-            await deps.jobs.enqueue('sync.record', {
-              connectionId: payload.connectionId,
-              direction: flow.direction,
-              entity: flow.trigger.entity,
-              sourceId: record.id.toLowerCase(),
-              message: 'delta',
+            triggers.push({
+              payload: {
+                connectionId: payload.connectionId,
+                direction: flow.direction,
+                entity: flow.trigger.entity,
+                sourceId: record.id.toLowerCase(),
+                message: 'delta',
+                ...(sourceVersion === undefined ? {} : { sourceVersion }),
+              },
             });
-            queued += 1;
           }
         }
+        const result = await deps.jobs.enqueueMany('sync.record', triggers);
+        queued += result.queued;
+        joined += result.joined;
         if (page.checkpoint)
           await cursors.save(payload.connectionId, 'sales', payload.table, page.checkpoint);
       }
-      return { changes, queued };
+      return { changes, queued, joined };
     },
   };
 }
