@@ -13,14 +13,14 @@ import { json, memoryLogger, startServer, type TestServer } from './helpers';
 /**
  * The one ping case the sandbox cannot show (its Dataverse has no security roles): a table the
  * application user may not read. A stand-in environment answers 403 with Dataverse's
- * PrivilegeDenied body for two tables; the ping names each with the missing privilege and the
+ * PrivilegeDenied body for three tables; the ping names each with the missing privilege and the
  * admin-center path to the user's security roles, and passes the rest.
  */
 
 let entra: EntraStandIn;
 let environment: TestServer;
 const userId = randomUUID();
-const denied = new Set(['productpricelevels', 'serviceendpoints']);
+const denied = new Set(['productpricelevels', 'serviceendpoints', 'sdkmessageprocessingstepimages']);
 
 beforeAll(async () => {
   entra = await startEntraStandIn();
@@ -78,7 +78,7 @@ beforeAll(async () => {
 });
 
 function privilegeError(entitySet: string) {
-  const table = entitySet === 'productpricelevels' ? 'productpricelevel' : 'serviceendpoint';
+  const table = entitySet.replace(/s$/, '');
   return {
     error: {
       code: '0x80040220',
@@ -111,7 +111,11 @@ describe('dataverse ping: privileges', () => {
         config,
       );
       const failing = checks.filter((check) => !check.ok);
-      expect(failing.map((check) => check.name)).toEqual(['read productpricelevel', 'read serviceendpoint']);
+      expect(failing.map((check) => check.name)).toEqual([
+        'read productpricelevel',
+        'read serviceendpoint',
+        'read sdkmessageprocessingstepimage',
+      ]);
       expect(failing[0]).toMatchObject({
         detail: expect.stringContaining('is missing prvReadproductpricelevel privilege'),
         remedy: expect.stringContaining(

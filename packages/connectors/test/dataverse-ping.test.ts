@@ -45,6 +45,7 @@ describe('dataverse ping', () => {
         'read salesorderdetail',
         'read productpricelevel',
         'read sdkmessageprocessingstep',
+        'read sdkmessageprocessingstepimage',
         'change tracking salesorder',
         'alternate key product(productnumber)',
       ]),

@@ -43,6 +43,12 @@ export const usedTables = [
     entitySet: 'sdkmessageprocessingsteps',
     primaryId: 'sdkmessageprocessingstepid',
   },
+  // The post images registered on the webhook steps (the row version a webhook carries).
+  {
+    table: 'sdkmessageprocessingstepimage',
+    entitySet: 'sdkmessageprocessingstepimages',
+    primaryId: 'sdkmessageprocessingstepimageid',
+  },
 ] as const;
 
 const systemUserSchema = z.looseObject({
@@ -75,7 +81,7 @@ function failure(name: string, error: unknown, remedy?: string): PingCheck {
 
 /**
  * `$top=1` of every table in one `$batch` (GETs outside changesets, continue-on-error): one request
- * against the service-protection limits instead of fourteen; each part is its own check.
+ * against the service-protection limits instead of one per table; each part is its own check.
  */
 async function readChecks(api: DataverseApi): Promise<PingCheck[]> {
   const names = usedTables.map(({ table }) => `read ${table}`);
