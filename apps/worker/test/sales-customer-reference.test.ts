@@ -1,6 +1,11 @@
-import { createCursorsRepository } from '@mlc/db';
+import { Writable } from 'node:stream';
+import type { EnsureCustomerRecord } from '@mlc/connectors';
+import { createCursorsRepository, createVault, loadKeyring } from '@mlc/db';
 import { dbTest } from '@mlc/db/testing';
+import { createLogger } from '@mlc/logger';
 import { afterEach, describe, expect } from 'vitest';
+import { noteCreateIntent } from '../src/flows/customer-create-intent';
+import { RuntimeCache } from '../src/sync/runtimes';
 import { createAccount, createOrder, fnoOrdersOf, orderNumberOf, type Row } from './sales-helpers';
 import { type SyncHarness, startSyncHarness, testSettings } from './sync-harness';
 
@@ -117,6 +122,77 @@ describe('Customers numbered by F&O: the reference field', () => {
           `customer-create/usmf/${accountId}`,
         ),
       ).toEqual(new Map());
+    },
+    120_000,
+  );
+
+  dbTest(
+    'the recovery after a crash never takes a customer that already had the name before the create',
+    async ({ database }) => {
+      const base = testSettings('');
+      const h = await startSyncHarness(database.url, {
+        settings: {
+          legalEntities: {
+            ...base.legalEntities,
+            settings: {
+              ...base.legalEntities?.settings,
+              usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' },
+            },
+          },
+        },
+      });
+      harness = h;
+      const name = `Twin Name Traders ${Date.now()}`;
+      const customer = (body: Record<string, unknown> = {}) =>
+        h.fno<Row>('POST', 'CustomersV3', {
+          dataAreaId: 'usmf',
+          OrganizationName: name,
+          CustomerGroupId: '10',
+          SalesCurrencyCode: 'USD',
+          ...body,
+        });
+      // Someone else's customer of the same name, in F&O before ours, linked to no CRM record.
+      const older = String((await customer()).body['CustomerAccount']);
+      const accountId = await createAccount(h, { name, address1_country: 'United States' });
+      // The run notes its intent (as ensureOnce does before the create), then a worker killed right
+      // after F&O created the customer leaves the intent and an unlinked customer behind.
+      const controller = new AbortController();
+      const runtimes = new RuntimeCache({
+        db: h.db,
+        vault: createVault(loadKeyring({ encryptionKey: h.encryptionKey, production: false, devKeyDir: '' })),
+        logger: createLogger({
+          name: 'test',
+          destination: new Writable({ write: (_c, _e, done) => done() }),
+        }),
+        signal: controller.signal,
+      });
+      try {
+        const record: EnsureCustomerRecord = {
+          legalEntity: 'usmf',
+          partyType: 'Organization',
+          organizationName: name,
+          crmReference: accountId,
+        };
+        await noteCreateIntent(await runtimes.get(h.connectionId), 'usmf', accountId, record);
+      } finally {
+        controller.abort();
+        await runtimes.close();
+      }
+      const intent = await createCursorsRepository(h.db.db).list(
+        h.connectionId,
+        'fno',
+        `customer-create/usmf/${accountId}`,
+      );
+      expect([...intent.values()][0]).toMatchObject({ name, existing: [older] });
+      const lost = String((await customer()).body['CustomerAccount']);
+
+      const orderId = await createOrder(h, { table: 'accounts', id: accountId }, [
+        { product: 'IE-10001', quantity: 1 },
+      ]);
+      const synced = await h.waitForRecord(orderId);
+      expect(synced.status).toBe('synced');
+      const [order] = await fnoOrdersOf(h, await orderNumberOf(h, orderId));
+      expect(order?.['OrderingCustomerAccountNumber']).toBe(lost);
     },
     120_000,
   );

@@ -1,4 +1,4 @@
-import { type EnsureCustomerRecord, findCustomersByName } from '@mlc/connectors';
+import { createIsFindable, type EnsureCustomerRecord, findCustomersByName } from '@mlc/connectors';
 import { z } from 'zod';
 import { FlowError } from '../engine/errors';
 import type { SyncRuntime } from './runtime';
@@ -9,14 +9,16 @@ import type { SyncRuntime } from './runtime';
  * killed between F&O's create and the key-map link would create it a second time on the next run.
  * So the intent is stored first (a cursor per legal entity and CRM record, durable before the
  * request leaves), cleared once the link is stored; a run that finds an intent left behind looks
- * for the customer by its exact name among the customers no CRM record is linked to, and takes it
- * when there is exactly one.
+ * for the customer by its exact name among the customers no CRM record is linked to and that
+ * existed before the intent (noted with it), and takes it when there is exactly one.
  */
 
 const intentSchema = z.object({
   at: z.string(),
   name: z.string(),
   account: z.string().nullable().default(null),
+  /** Accounts of the customers of that name when the intent was noted: not the one being created. */
+  existing: z.array(z.string()).default([]),
 });
 const PREFIX = 'customer-create/';
 const streamOf = (dataAreaId: string, crmId: string) => `${PREFIX}${dataAreaId}/${crmId}`;
@@ -53,18 +55,8 @@ export async function recoverInterruptedCreate(
     intentSchema,
   );
   if (!intent) return undefined;
-  const candidates = await findCustomersByName(
-    runtime.fno.ctx,
-    runtime.fno.config,
-    dataAreaId,
-    record.partyType === 'Person'
-      ? {
-          partyType: 'Person',
-          firstName: record.personFirstName ?? '',
-          lastName: record.personLastName ?? '',
-        }
-      : { partyType: 'Organization', organizationName: record.organizationName ?? '' },
-  );
+  const before = new Set(intent.existing);
+  const candidates = (await sameNamed(runtime, dataAreaId, record)).filter((account) => !before.has(account));
   const unlinked: string[] = [];
   for (const account of candidates) {
     const linked = await runtime.keyMap.crmIdOf({
@@ -87,9 +79,31 @@ export async function recoverInterruptedCreate(
   return unlinked[0];
 }
 
+/** The accounts of the customers of the legal entity with the record's exact name. */
+function sameNamed(
+  runtime: SyncRuntime,
+  dataAreaId: string,
+  record: EnsureCustomerRecord,
+): Promise<string[]> {
+  return findCustomersByName(
+    runtime.fno.ctx,
+    runtime.fno.config,
+    dataAreaId,
+    record.partyType === 'Person'
+      ? {
+          partyType: 'Person',
+          firstName: record.personFirstName ?? '',
+          lastName: record.personLastName ?? '',
+        }
+      : { partyType: 'Organization', organizationName: record.organizationName ?? '' },
+  );
+}
+
 /**
  * Stores the intent to create this customer (before any request that may create it is sent). The
  * F&O → Sales customer refresh leaves a customer of an open create alone: it is the order run's.
+ * When the customer could not be found again by a key of ours, the customers that already have its
+ * name are noted with it (one read): a recovery never takes one of those for the one it created.
  */
 export async function noteCreateIntent(
   runtime: SyncRuntime,
@@ -98,10 +112,14 @@ export async function noteCreateIntent(
   record: EnsureCustomerRecord,
 ): Promise<void> {
   const manual = runtime.fno.config.legalEntitySettings[dataAreaId]?.customerAccounts === 'manual';
+  const existing = createIsFindable(runtime.fno.config, record)
+    ? []
+    : await sameNamed(runtime, dataAreaId, record);
   await runtime.cursors.save(runtime.connectionId, 'fno', streamOf(dataAreaId, crmId), {
     at: new Date().toISOString(),
     name: nameOf(record),
     account: manual && record.accountNumber ? record.accountNumber : null,
+    existing,
   });
 }
 
