@@ -63,7 +63,7 @@ const MESSAGE_ID = '9ebdbb1b-ea3e-db11-86a7-000a3a5473e8';
 const WEBHOOK_URL = 'https://portal.contoso.example/api/webhooks/dataverse';
 const TRACKED = ['account', 'contact', 'opportunity', 'salesorder', 'product'];
 
-/** The 14 `$top=1` reads of the ping, in the connector's order (`usedTables` in `ping.ts`). */
+/** The 15 `$top=1` reads of the ping, in the connector's order (`usedTables` in `ping.ts`). */
 const READ_CHECKS: [string, string][] = [
   ['accounts', 'accountid'],
   ['contacts', 'contactid'],
@@ -79,6 +79,7 @@ const READ_CHECKS: [string, string][] = [
   ['transactioncurrencies', 'transactioncurrencyid'],
   ['serviceendpoints', 'serviceendpointid'],
   ['sdkmessageprocessingsteps', 'sdkmessageprocessingstepid'],
+  ['sdkmessageprocessingstepimages', 'sdkmessageprocessingstepimageid'],
 ];
 const BATCH = 'batch_5e2c8f1a-7b3d-4c9e-a1f0-2d4b6c8e0a13';
 /**
@@ -189,7 +190,7 @@ describe('Dataverse: the whole ping', () => {
     // position, so `@odata.context` naming the table pins the order).
     const readChecks = addBatchInteraction(batchPact, {
       state: 'the app is an application user',
-      description: 'the read checks of the ping: $top=1 of 14 tables in one $batch, continue on error',
+      description: 'the read checks of the ping: $top=1 of 15 tables in one $batch, continue on error',
       path: '/api/data/v9.2/$batch',
       headers: {
         ...dataverseRequestHeaders,
