@@ -73,27 +73,62 @@ function detailsSet(details: RecordDetails | undefined): SQL[] {
   return set;
 }
 
-const jsonParam = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
-
-/** `insert into record_events … select … from r`: one event of the record `r` (a CTE) numbered `seq`. */
-function insertEventFrom(seq: SQL, event: AppendEventInput, input?: SQL): SQL {
-  return sql`insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input,
-      output, error, started_at, duration_ms)
-    select r.id, ${seq}, ${event.stage}::record_stage, ${event.step}, ${event.outcome}::event_outcome,
-      ${event.correlationId}, ${input ?? sql`${jsonParam(event.input)}::jsonb`}, ${jsonParam(event.output)}::jsonb,
-      ${jsonParam(event.error)}::jsonb, ${event.startedAt.toISOString()}::timestamptz,
-      ${Math.max(0, Math.round(event.durationMs))}
-    from r`;
-}
-
-/** A raw row (driver values, column names) as the table's typed row, mapped by Drizzle's own columns. */
-function fromDriverRow<T extends Table>(table: T, row: Record<string, unknown>): T['$inferSelect'] {
-  const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = row[column.name];
-    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return out as T['$inferSelect'];
+/**
+ * `update sync_records set … , event_seq = event_seq + n … returning *` and the insert of the `n`
+ * events numbered after the record's last one, in one statement; the record and the events as
+ * stored come back. `stampRun`: the events' input gets the attempt number and `runStartedAt`, the
+ * record's new `updated_at` (database clock, ISO 8601 with milliseconds).
+ */
+async function appendTo(
+  db: Database,
+  recordId: string,
+  set: SQL[],
+  events: readonly AppendEventInput[],
+  options: { stampRun?: boolean } = {},
+): Promise<{ record: SyncRecord; events: RecordEvent[] } | undefined> {
+  const n = events.length;
+  const rows = JSON.stringify(
+    events.map((event) => ({
+      stage: event.stage,
+      step: event.step,
+      outcome: event.outcome,
+      correlationId: event.correlationId,
+      input: event.input ?? null,
+      output: event.output ?? null,
+      error: event.error ?? null,
+      startedAt: event.startedAt.toISOString(),
+      durationMs: Math.max(0, Math.round(event.durationMs)),
+    })),
+  );
+  const input = options.stampRun
+    ? sql`coalesce(nullif(x.value -> 'input', 'null'::jsonb), '{}'::jsonb) || jsonb_build_object(
+        'attempt', r.attempts,
+        'runStartedAt', to_char(r.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
+    : sql`nullif(x.value -> 'input', 'null'::jsonb)`;
+  const result = await db.execute(sql`
+    with r as (
+      update sync_records set ${sql.join([...set, sql`event_seq = event_seq + ${n}`], sql`, `)}
+       where id = ${recordId}
+      returning *
+    ), e as (
+      insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input, output,
+        error, started_at, duration_ms)
+      select r.id, r.event_seq - ${n} + x.ord, (x.value ->> 'stage')::record_stage, x.value ->> 'step',
+        (x.value ->> 'outcome')::event_outcome, x.value ->> 'correlationId', ${input},
+        nullif(x.value -> 'output', 'null'::jsonb), nullif(x.value -> 'error', 'null'::jsonb),
+        (x.value ->> 'startedAt')::timestamptz, (x.value ->> 'durationMs')::integer
+      from r, jsonb_array_elements(${rows}::jsonb) with ordinality as x(value, ord)
+      returning *
+    )
+    select to_jsonb(r) as record,
+      coalesce((select jsonb_agg(to_jsonb(e) order by e.seq) from e), '[]'::jsonb) as events
+    from r`);
+  const [row] = result.rows as { record: Record<string, unknown>; events: Record<string, unknown>[] }[];
+  if (!row) return undefined;
+  return {
+    record: fromJsonRow(syncRecords, row.record),
+    events: row.events.map((event) => fromJsonRow(recordEvents, event)),
+  };
 }
 
 /**
@@ -230,13 +265,12 @@ export function createRecordsRepository(db: Database) {
 
     /** What the run learnt about the record (its label, deal, legal entity); absent fields are kept. */
     async describe(recordId: string, details: RecordDetails): Promise<SyncRecord | undefined> {
-      const set = detailsSet(details);
-      if (set.length === 0) return repository.get(recordId);
-      const result = await db.execute(
-        sql`update sync_records set ${sql.join(set, sql`, `)} where id = ${recordId} returning *`,
-      );
-      const [row] = result.rows;
-      return row ? fromDriverRow(syncRecords, row) : undefined;
+      const set: PgUpdateSetSource<typeof syncRecords> = {};
+      if (details.label !== undefined) set.label = details.label;
+      if (details.dealKey !== undefined) set.dealKey = details.dealKey;
+      if (details.targetDataAreaId !== undefined)
+        set.targetDataAreaId = details.targetDataAreaId?.toLowerCase() ?? null;
+      return update(recordId, set);
     },
 
     /** A transient failure: back to `pending` (the queue tries again), the error kept for the portal. */
@@ -424,16 +458,9 @@ export function createRecordsRepository(db: Database) {
       event: AppendEventInput,
       details?: RecordDetails,
     ): Promise<RecordEvent> {
-      const set = [sql`event_seq = event_seq + 1`, ...detailsSet(details)];
-      const result = await db.execute(sql`
-        with r as (
-          update sync_records set ${sql.join(set, sql`, `)} where id = ${recordId} returning id, event_seq
-        )
-        ${insertEventFrom(sql`r.event_seq`, event)}
-        returning *`);
-      const [row] = result.rows;
-      if (!row) throw new Error(`sync record ${recordId} not found`);
-      return fromDriverRow(recordEvents, row);
+      const [stored] = (await appendTo(db, recordId, detailsSet(details), [event]))?.events ?? [];
+      if (!stored) throw new Error(`sync record ${recordId} not found`);
+      return stored;
     },
 
     /**
@@ -451,8 +478,7 @@ export function createRecordsRepository(db: Database) {
           | undefined;
       } = {},
     ): Promise<SyncRecord | undefined> {
-      const n = events.length;
-      const set = [sql`event_seq = event_seq + ${n}`, ...detailsSet(options.details)];
+      const set = detailsSet(options.details);
       const target = options.synced;
       if (target) {
         set.push(
@@ -465,35 +491,7 @@ export function createRecordsRepository(db: Database) {
         );
         if (!options.details) set.push(sql`updated_at = now()`);
       }
-      const rows = JSON.stringify(
-        events.map((event) => ({
-          stage: event.stage,
-          step: event.step,
-          outcome: event.outcome,
-          correlationId: event.correlationId,
-          input: event.input ?? null,
-          output: event.output ?? null,
-          error: event.error ?? null,
-          startedAt: event.startedAt.toISOString(),
-          durationMs: Math.max(0, Math.round(event.durationMs)),
-        })),
-      );
-      const result = await db.execute(sql`
-        with r as (
-          update sync_records set ${sql.join(set, sql`, `)} where id = ${recordId} returning *
-        ), e as (
-          insert into record_events (record_id, seq, stage, step, outcome, correlation_id, input, output,
-            error, started_at, duration_ms)
-          select r.id, r.event_seq - ${n} + x.ord, (x.value ->> 'stage')::record_stage, x.value ->> 'step',
-            (x.value ->> 'outcome')::event_outcome, x.value ->> 'correlationId',
-            nullif(x.value -> 'input', 'null'::jsonb), nullif(x.value -> 'output', 'null'::jsonb),
-            nullif(x.value -> 'error', 'null'::jsonb), (x.value ->> 'startedAt')::timestamptz,
-            (x.value ->> 'durationMs')::integer
-          from r, jsonb_array_elements(${rows}::jsonb) with ordinality as x(value, ord)
-        )
-        select to_jsonb(r) as record from r`);
-      const [row] = result.rows as { record: Record<string, unknown> }[];
-      return row ? fromJsonRow(syncRecords, row.record) : undefined;
+      return (await appendTo(db, recordId, set, events))?.record;
     },
 
     /**
@@ -508,26 +506,15 @@ export function createRecordsRepository(db: Database) {
         input: Record<string, unknown>;
       },
     ): Promise<{ record: SyncRecord; event: RecordEvent } | undefined> {
-      const input = sql`${JSON.stringify(trigger.input)}::jsonb || jsonb_build_object(
-          'attempt', r.attempts,
-          'runStartedAt', to_char(r.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
-      const result = await db.execute(sql`
-        with r as (
-          update sync_records
-             set status = 'running', attempts = attempts + 1, updated_at = now(), event_seq = event_seq + 1
-           where id = ${recordId}
-          returning *
-        ), e as (
-          ${insertEventFrom(sql`r.event_seq`, { ...trigger, stage: 'trigger', outcome: 'ok', durationMs: 0 }, input)}
-          returning *
-        )
-        select to_jsonb(r) as record, to_jsonb(e) as event from r, e`);
-      const [row] = result.rows as { record: Record<string, unknown>; event: Record<string, unknown> }[];
-      if (!row) return undefined;
-      return {
-        record: fromJsonRow(syncRecords, row.record),
-        event: fromJsonRow(recordEvents, row.event),
-      };
+      const begun = await appendTo(
+        db,
+        recordId,
+        [sql`status = 'running'`, sql`attempts = attempts + 1`, sql`updated_at = now()`],
+        [{ ...trigger, stage: 'trigger', outcome: 'ok', durationMs: 0 }],
+        { stampRun: true },
+      );
+      const [event] = begun?.events ?? [];
+      return begun && event ? { record: begun.record, event } : undefined;
     },
 
     /** The audit trail of a record, in order. */
