@@ -16,6 +16,19 @@ export interface ReceiveInput {
 }
 
 export function createInboxRepository(db: Database) {
+  const markProcessedMany = async (ids: readonly string[]): Promise<number> => {
+    if (ids.length === 0) return 0;
+    const rows = await db
+      .update(inboxEvents)
+      .set({
+        status: 'processed',
+        error: null,
+        processedAt: sql`coalesce(${inboxEvents.processedAt}, now())`,
+      })
+      .where(inArray(inboxEvents.id, [...new Set(ids)]))
+      .returning({ id: inboxEvents.id });
+    return rows.length;
+  };
   return {
     /**
      * Stores a pushed message once. A redelivery (same connection, source and dedup key) is a
@@ -66,32 +79,11 @@ export function createInboxRepository(db: Database) {
     },
 
     /** `markProcessed` for several messages in one statement; resolves with how many exist. */
-    async markProcessedMany(ids: readonly string[]): Promise<number> {
-      if (ids.length === 0) return 0;
-      const rows = await db
-        .update(inboxEvents)
-        .set({
-          status: 'processed',
-          error: null,
-          processedAt: sql`coalesce(${inboxEvents.processedAt}, now())`,
-        })
-        .where(inArray(inboxEvents.id, [...new Set(ids)]))
-        .returning({ id: inboxEvents.id });
-      return rows.length;
-    },
+    markProcessedMany,
 
     /** Done. Idempotent: the first processing time is kept. Returns false for an unknown id. */
     async markProcessed(id: string): Promise<boolean> {
-      const rows = await db
-        .update(inboxEvents)
-        .set({
-          status: 'processed',
-          error: null,
-          processedAt: sql`coalesce(${inboxEvents.processedAt}, now())`,
-        })
-        .where(eq(inboxEvents.id, id))
-        .returning({ id: inboxEvents.id });
-      return rows.length > 0;
+      return (await markProcessedMany([id])) > 0;
     },
 
     /**
