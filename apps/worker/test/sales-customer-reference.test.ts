@@ -15,22 +15,24 @@ afterEach(async () => {
   harness = undefined;
 });
 
+/** The test legal entities, with usmf's customer accounts numbered by F&O's sequence. */
+function numberedByFno() {
+  const base = testSettings('').legalEntities;
+  return {
+    ...base,
+    settings: {
+      ...base?.settings,
+      usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' as const },
+    },
+  };
+}
+
 describe('Customers numbered by F&O: the reference field', () => {
   dbTest(
     'a customer our lost attempt created (found by the CRM id in the reference field) is linked, never created twice',
     async ({ database }) => {
-      const base = testSettings('');
       const h = await startSyncHarness(database.url, {
-        settings: {
-          legalEntities: {
-            ...base.legalEntities,
-            settings: {
-              ...base.legalEntities?.settings,
-              usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' },
-            },
-          },
-          customers: { referenceField: 'KnownAs' },
-        },
+        settings: { legalEntities: numberedByFno(), customers: { referenceField: 'KnownAs' } },
       });
       harness = h;
       const name = `Lost Response Traders ${Date.now()}`;
@@ -68,18 +70,7 @@ describe('Customers numbered by F&O: the reference field', () => {
   dbTest(
     'without a reference field, a run after a crash between F&O’s create and the link finds the customer by name instead of creating it again',
     async ({ database }) => {
-      const base = testSettings('');
-      const h = await startSyncHarness(database.url, {
-        settings: {
-          legalEntities: {
-            ...base.legalEntities,
-            settings: {
-              ...base.legalEntities?.settings,
-              usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' },
-            },
-          },
-        },
-      });
+      const h = await startSyncHarness(database.url, { settings: { legalEntities: numberedByFno() } });
       harness = h;
       const name = `Crash Window Supply ${Date.now()}`;
       const accountId = await createAccount(h, { name, address1_country: 'United States' });
@@ -129,18 +120,7 @@ describe('Customers numbered by F&O: the reference field', () => {
   dbTest(
     'the recovery after a crash never takes a customer that already had the name before the create',
     async ({ database }) => {
-      const base = testSettings('');
-      const h = await startSyncHarness(database.url, {
-        settings: {
-          legalEntities: {
-            ...base.legalEntities,
-            settings: {
-              ...base.legalEntities?.settings,
-              usmf: { customerGroupId: '10', currencyCode: 'USD', customerAccounts: 'sequence' },
-            },
-          },
-        },
-      });
+      const h = await startSyncHarness(database.url, { settings: { legalEntities: numberedByFno() } });
       harness = h;
       const name = `Twin Name Traders ${Date.now()}`;
       const customer = (body: Record<string, unknown> = {}) =>
